@@ -1,0 +1,1 @@
+// Placeholder until core/agent has sources; removed with the first one.

@@ -1,0 +1,1 @@
+// Placeholder until core/allocator has sources; removed with the first one.

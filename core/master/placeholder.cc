@@ -1,0 +1,1 @@
+// Placeholder until core/master has sources; removed with the first one.

@@ -1,0 +1,1 @@
+// Anchor so the test support library is never empty.
