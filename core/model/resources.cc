@@ -154,6 +154,10 @@ void Resources::Subtract(const Resources& rs) {
   }
 }
 
+bool Resources::operator==(const Resources& o) const {
+  return items_.size() == o.items_.size() && Contains(o) && o.Contains(*this);
+}
+
 Resources Resources::operator+(const Resources& o) const {
   Resources out = *this;
   out.Add(o);

@@ -92,7 +92,8 @@ class Resources {
   Resources operator-(const Resources& o) const;
   Resources& operator+=(const Resources& o) { Add(o); return *this; }
   Resources& operator-=(const Resources& o) { Subtract(o); return *this; }
-  bool operator==(const Resources& o) const = default;
+  // Order-insensitive: the same items in any order are equal.
+  bool operator==(const Resources& o) const;
 
   // Sum of the scalar resource `name` across all roles/reservations.
   Scalar GetScalar(std::string_view name) const;

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Builds the `atoll` binary into build/ (Ninja, ccache when present).
+set -euo pipefail
+cd "$(dirname "$0")"
+cmake -S . -B build -G Ninja >/dev/null
+ninja -C build atoll

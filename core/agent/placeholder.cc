@@ -1,1 +1,0 @@
-// Placeholder until core/agent has sources; removed with the first one.

@@ -1,0 +1,93 @@
+// A simulated agent: speaks the agent protocol (core/master/agent_protocol.h) exactly as the
+// real agent does — registration, heartbeats, reliable ordered status updates with retries,
+// kill, framework shutdown, re-registration with its tasks — but runs no processes: a task
+// reaches TASK_RUNNING after `running_delay`. Used by `atoll master --simulated-agents N`,
+// by tests/sim and by the benchmarks. Deterministic: time is a parameter, ids are seeded.
+//
+// Simulated behaviour can be scripted through the task's command value:
+//   "sim:finish"  -> TASK_FINISHED once running_delay has passed after RUNNING
+//   "sim:fail"    -> TASK_FAILED likewise (message "Command exited with status 1")
+// any other command keeps running until killed.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/base/random.h"
+#include "core/master/agent_protocol.h"
+
+namespace atl::agent {
+
+struct SimulatedAgentOptions {
+  // Delay from RunTask to TASK_RUNNING (0 = at once).
+  Duration running_delay = Duration::Zero();
+  // Send TASK_STARTING before TASK_RUNNING, as the command executor does.
+  bool send_starting = true;
+  // Unacknowledged updates are resent with exponential backoff (Mesos: 10 s doubling to 10 min).
+  Duration retry_initial = Duration::Seconds(10);
+  Duration retry_max = Duration::Minutes(10);
+};
+
+class SimulatedAgent {
+ public:
+  struct Output {
+    std::vector<master::AgentToMaster> to_master;
+    std::optional<Timestamp> wake_at;  // earliest time Tick() has something to do
+  };
+
+  SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions options, uint64_t seed);
+
+  // A (new) connection to the master is up: register, or re-register with every task.
+  Output Connect(Timestamp now);
+  Output Handle(const master::MasterToAgent& message, Timestamp now);
+  Output Tick(Timestamp now);
+
+  // ---- views for tests and /state ----
+  const model::AgentInfo& info() const { return info_; }
+  bool registered() const { return registered_; }
+  bool shut_down() const { return shut_down_; }
+  size_t task_count() const { return tasks_.size(); }
+  // Current state of a task this agent runs, if known.
+  std::optional<model::TaskState> TaskStateOf(const model::FrameworkId& fw,
+                                              const model::TaskId& task) const;
+  // Number of updates waiting for an acknowledgement.
+  size_t pending_updates() const;
+
+ private:
+  using Key = std::pair<model::FrameworkId, model::TaskId>;
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return absl::HashOf(k.first, k.second); }
+  };
+  struct Task {
+    model::TaskInfo info;
+    model::TaskState state = model::TaskState::kStaging;
+    std::deque<model::TaskStatus> pending;  // unacknowledged, oldest first
+    Duration backoff;
+    std::optional<Timestamp> retry_at;
+    std::optional<Timestamp> transition_at;  // next scripted state change
+  };
+
+  void Transition(Output& out, const Key& key, Task& task, model::TaskState state,
+                  std::string message, Timestamp now);
+  void SendHead(Output& out, const Key& key, Task& task, Timestamp now);
+  void SetTimer(const Key& key, Task& task, std::optional<Timestamp>& slot, std::optional<Timestamp> at);
+  void Finish(Output& out) const;
+
+  model::AgentInfo info_;
+  SimulatedAgentOptions options_;
+  Random rng_;
+  bool registered_ = false;
+  bool shut_down_ = false;
+  Duration heartbeat_interval_ = Duration::Seconds(15);
+  std::optional<Timestamp> next_heartbeat_;
+  std::map<model::FrameworkId, model::FrameworkInfo> frameworks_;
+  absl::flat_hash_map<Key, Task, KeyHash> tasks_;
+  // Timers (retries and scripted transitions), earliest first.
+  std::set<std::pair<Timestamp, Key>> timers_;
+};
+
+}  // namespace atl::agent

@@ -1,0 +1,25 @@
+// Private to core/master: the per-input output under construction and small helpers.
+#pragma once
+
+#include <vector>
+
+#include "core/master/master.h"
+
+namespace atl::master {
+
+struct Master::Context {
+  Timestamp now;
+  Output out;
+  bool allocate_all = false;
+  std::vector<model::AgentId> allocate_agents;
+  bool persist = false;
+};
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace atl::master

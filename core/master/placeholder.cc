@@ -1,1 +1,0 @@
-// Placeholder until core/master has sources; removed with the first one.
