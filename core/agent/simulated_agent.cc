@@ -45,7 +45,7 @@ SimulatedAgent::Output SimulatedAgent::Connect(Timestamp now) {
   std::sort(keys.begin(), keys.end());
   for (const Key& key : keys) {
     const Task& task = tasks_.at(key);
-    reg.tasks.push_back({key.first, task.info, task.state});
+    reg.tasks.push_back({key.first, *task.info, task.state});
   }
   for (const auto& [id, fw] : frameworks_) reg.frameworks.push_back(fw);
   out.to_master.push_back(std::move(reg));
@@ -76,8 +76,8 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
   s.source = model::TaskStatusSource::kExecutor;
   s.message = std::move(message);
   s.agent_id = info_.id;
-  s.executor_id = task.info.executor ? task.info.executor->executor_id
-                                     : model::ExecutorId(task.info.task_id.value());
+  s.executor_id = task.info->executor ? task.info->executor->executor_id
+                                     : model::ExecutorId(task.info->task_id.value());
   s.timestamp = now.seconds();
   s.uuid = UuidToBytes(rng_.Uuid());
   task.pending.push_back(std::move(s));
@@ -111,17 +111,20 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
             }
           },
           [&](const mmsg::RunTask& run) {
-            Key key{run.framework_id, run.task.task_id};
+            if (!run.task) return;
+            Key key{run.framework_id, run.task->task_id};
             if (tasks_.contains(key)) return;  // duplicate delivery
-            frameworks_[run.framework_id] = run.framework;
-            frameworks_[run.framework_id].id = run.framework_id;
+            if (run.framework) {
+              frameworks_[run.framework_id] = *run.framework;
+              frameworks_[run.framework_id].id = run.framework_id;
+            }
             Task& task = tasks_[key];
             task.info = run.task;
             if (options_.send_starting) Transition(out, key, task, TaskState::kStarting, "", now);
             if (options_.running_delay == Duration::Zero()) {
               Transition(out, key, task, TaskState::kRunning, "", now);
-              const std::string cmd = task.info.command && task.info.command->value
-                                          ? *task.info.command->value : "";
+              const std::string cmd = task.info->command && task.info->command->value
+                                          ? *task.info->command->value : "";
               if (cmd == "sim:finish" || cmd == "sim:fail") {
                 SetTimer(key, task, task.transition_at, now + Duration::Nanoseconds(1));
               }
@@ -142,7 +145,9 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
             if (it == tasks_.end()) return;
             Task& task = it->second;
             if (task.pending.empty() || task.pending.front().uuid != ack.uuid) return;
-            task.pending.pop_front();
+            task.pending.erase(task.pending.begin());
+            // Most tasks sit acknowledged for their whole life: give the buffer back.
+            if (task.pending.empty()) std::vector<model::TaskStatus>().swap(task.pending);
             SetTimer(key, task, task.retry_at, std::nullopt);
             if (!task.pending.empty()) {
               task.backoff = options_.retry_initial;
@@ -168,7 +173,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
           [&](const mmsg::ShutdownExecutor& s) {
             std::vector<Key> keys;
             for (const auto& [key, task] : tasks_) {
-              model::ExecutorId exec = task.info.executor ? task.info.executor->executor_id
+              model::ExecutorId exec = task.info->executor ? task.info->executor->executor_id
                                                           : model::ExecutorId(key.second.value());
               if (key.first == s.framework_id && exec == s.executor_id &&
                   !model::IsTerminal(task.state)) {
@@ -218,7 +223,7 @@ SimulatedAgent::Output SimulatedAgent::Tick(Timestamp now) {
     if (task.transition_at == at) {
       task.transition_at.reset();
       const std::string cmd =
-          task.info.command && task.info.command->value ? *task.info.command->value : "";
+          task.info->command && task.info->command->value ? *task.info->command->value : "";
       if (task.state == TaskState::kStaging || task.state == TaskState::kStarting) {
         Transition(out, key, task, TaskState::kRunning, "", now);
         if (cmd == "sim:finish" || cmd == "sim:fail") {

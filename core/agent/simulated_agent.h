@@ -16,7 +16,7 @@
 #include <set>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "core/base/random.h"
 #include "core/master/agent_protocol.h"
 
@@ -63,9 +63,9 @@ class SimulatedAgent {
     size_t operator()(const Key& k) const { return absl::HashOf(k.first, k.second); }
   };
   struct Task {
-    model::TaskInfo info;
+    std::shared_ptr<const model::TaskInfo> info;
     model::TaskState state = model::TaskState::kStaging;
-    std::deque<model::TaskStatus> pending;  // unacknowledged, oldest first
+    std::vector<model::TaskStatus> pending;  // unacknowledged, oldest first (a few at most)
     Duration backoff;
     std::optional<Timestamp> retry_at;
     std::optional<Timestamp> transition_at;  // next scripted state change
@@ -85,7 +85,7 @@ class SimulatedAgent {
   Duration heartbeat_interval_ = Duration::Seconds(15);
   std::optional<Timestamp> next_heartbeat_;
   std::map<model::FrameworkId, model::FrameworkInfo> frameworks_;
-  absl::flat_hash_map<Key, Task, KeyHash> tasks_;
+  absl::node_hash_map<Key, Task, KeyHash> tasks_;
   // Timers (retries and scripted transitions), earliest first.
   std::set<std::pair<Timestamp, Key>> timers_;
 };

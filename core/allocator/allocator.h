@@ -69,8 +69,8 @@ class HierarchicalAllocator {
   HierarchicalAllocator& operator=(const HierarchicalAllocator&) = delete;
 
   // ---- frameworks ----
-  // `used`: resources the framework already holds per agent (allocation_role set), e.g. after
-  // a master failover. REQUIRES: framework not yet added.
+  // Resources the framework already holds (e.g. after a master failover) come in through
+  // AddAgent's `used`, possibly before the framework itself. REQUIRES: framework not yet added.
   void AddFramework(const model::FrameworkId& id, const model::FrameworkInfo& info,
                     const std::vector<std::string>& suppressed_roles, bool active);
   // Roles, suppression, min_allocatable may change. Filters of roles leaving the suppressed

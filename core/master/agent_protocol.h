@@ -4,6 +4,7 @@
 // encodes them as JSON records on a RecordIO stream, like the scheduler API.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -80,12 +81,17 @@ struct Registered {
   bool operator==(const Registered&) const = default;
 };
 
-// Run one task (command tasks get the built-in command executor).
+// Run one task (command tasks get the built-in command executor). `framework` comes with the
+// first task of a framework on the agent (and after the agent re-registered); the TaskInfo is
+// shared and immutable, so in-process transports pass it without copying.
 struct RunTask {
   model::FrameworkId framework_id;
-  model::FrameworkInfo framework;
-  model::TaskInfo task;
-  bool operator==(const RunTask&) const = default;
+  Boxed<model::FrameworkInfo> framework;  // boxed: absent for most launches
+  std::shared_ptr<const model::TaskInfo> task;
+  bool operator==(const RunTask& o) const {
+    return framework_id == o.framework_id && framework == o.framework &&
+           (task == o.task || (task && o.task && *task == *o.task));
+  }
 };
 
 struct KillTask {

@@ -89,7 +89,7 @@ Master::Master(Options options, Registry registry, Timestamp now)
   for (const auto& [role, quota] : registry_.quotas) allocator_->UpdateQuota(role, quota);
 
   // Agents admitted before a restart come back as "recovered" until they re-register.
-  for (const Registry::AgentEntry& entry : registry_.agents) {
+  for (const auto& [agent_id, entry] : registry_.agents) {
     if (!entry.info.id) continue;
     Agent agent;
     agent.id = *entry.info.id;
@@ -133,7 +133,7 @@ Output Master::Handle(const Input& input, Timestamp now) {
                  [&](const in::UpdateWeights& w) {
                    for (const auto& [role, weight] : w.weights) registry_.weights[role] = weight;
                    allocator_->UpdateWeights(registry_.weights);
-                   ctx.persist = true;
+                   ctx.persist = ctx.persist_weights = true;
                  },
                  [&](const in::UpdateQuota& q) {
                    if (q.quota == allocator::Quota{}) {
@@ -142,7 +142,7 @@ Output Master::Handle(const Input& input, Timestamp now) {
                      registry_.quotas[q.role] = q.quota;
                    }
                    allocator_->UpdateQuota(q.role, q.quota);
-                   ctx.persist = true;
+                   ctx.persist = ctx.persist_quotas = true;
                    ctx.allocate_all = true;
                  },
              },
@@ -154,7 +154,15 @@ Output Master::Handle(const Input& input, Timestamp now) {
   }
   if (ctx.persist) {
     // Durable first: the registry write precedes every message that relies on it.
-    ctx.out.commands.insert(ctx.out.commands.begin(), cmd::PersistRegistry{registry_});
+    RegistryDelta delta;
+    std::sort(ctx.persist_agents.begin(), ctx.persist_agents.end());
+    ctx.persist_agents.erase(std::unique(ctx.persist_agents.begin(), ctx.persist_agents.end()),
+                             ctx.persist_agents.end());
+    for (const model::AgentId& id : ctx.persist_agents) delta.agents.push_back(registry_.agents.at(id));
+    if (ctx.persist_weights) delta.weights = registry_.weights;
+    if (ctx.persist_quotas) delta.quotas = registry_.quotas;
+    delta.next_agent_number = registry_.next_agent_number;
+    ctx.out.commands.insert(ctx.out.commands.begin(), cmd::PersistRegistry{std::move(delta)});
   }
   ScheduleWake(ctx);
   return std::move(ctx.out);
@@ -559,7 +567,7 @@ void Master::Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& 
     SendToFramework(ctx, fw, api::Event{api::event::Update{std::move(status)}});
   };
   auto known = [&](const Task& task) {
-    model::TaskStatus s = MasterStatus(fw, task.info.task_id, task.agent_id, task.state,
+    model::TaskStatus s = MasterStatus(fw, task.info->task_id, task.agent_id, task.state,
                                        TaskStatusReason::kReconciliation,
                                        "Reconciliation: Latest task state");
     if (task.status) {
@@ -643,7 +651,7 @@ model::Resources Master::UsedResources(const Agent& agent) const {
     for (const model::TaskId& id : ids) {
       auto it = tasks_.find({fw, id});
       if (it != tasks_.end() && !it->second.resources_released) {
-        used.Add(it->second.info.resources.Flatten());
+        used.Add(it->second.info->resources.Flatten());
       }
     }
   }

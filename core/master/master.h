@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "core/allocator/allocator.h"
 #include "core/api/scheduler_call.h"
 #include "core/api/scheduler_event.h"
@@ -119,7 +120,7 @@ struct WakeAt {
 };
 // Write the registry durably before acting on what depends on it.
 struct PersistRegistry {
-  Registry registry;
+  RegistryDelta delta;
 };
 }  // namespace cmd
 
@@ -136,7 +137,8 @@ struct Output {
 
 // ---- state, readable by the HTTP endpoints ----
 struct Task {
-  model::TaskInfo info;
+  // Shared, immutable: the in-process agent holds the same TaskInfo (no copy per launch).
+  std::shared_ptr<const model::TaskInfo> info;
   model::FrameworkId framework_id;
   model::AgentId agent_id;
   std::string role;
@@ -275,7 +277,8 @@ class Master {
   void SendToAgent(Context& ctx, const model::AgentId& agent, MasterToAgent msg);
   void ReleaseTaskResources(Context& ctx, Task& task);
   void RemoveTask(Context& ctx, const TaskKey& key);
-  void Persist(Context& ctx);
+  // Marks the registry entry of `agent` (or, without one, the small tables) for persisting.
+  void Persist(Context& ctx, const std::optional<model::AgentId>& agent);
 
   std::string NextId(char kind);
 
@@ -292,7 +295,8 @@ class Master {
   absl::flat_hash_map<ConnId, model::AgentId> agent_by_conn_;
   absl::flat_hash_map<ConnId, model::FrameworkId> framework_by_conn_;
   absl::flat_hash_map<model::OfferId, OfferEntry> offers_;
-  absl::flat_hash_map<TaskKey, Task, TaskKeyHash> tasks_;
+  // Node-based: a Task is large and a flat table would carry empty slots of that size.
+  absl::node_hash_map<TaskKey, Task, TaskKeyHash> tasks_;
   std::set<std::pair<Timestamp, model::OfferId>> offer_expiry_;
   Timestamp next_allocation_;
   Timestamp next_heartbeat_;

@@ -11,7 +11,10 @@ namespace atl::master {
 using model::TaskState;
 using model::TaskStatusReason;
 
-void Master::Persist(Context& ctx) { ctx.persist = true; }
+void Master::Persist(Context& ctx, const std::optional<model::AgentId>& agent) {
+  ctx.persist = true;
+  if (agent) ctx.persist_agents.push_back(*agent);
+}
 
 void Master::SendToAgent(Context& ctx, const model::AgentId& agent_id, MasterToAgent msg) {
   auto it = agents_.find(agent_id);
@@ -70,8 +73,8 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     agent.conn = conn;
     agent.registered_time = ctx.now;
     agent.last_heard = ctx.now;
-    registry_.agents.push_back({agent.info, false, {}, false});
-    Persist(ctx);
+    registry_.agents[agent.id] = {agent.info, false, {}, false};
+    Persist(ctx, agent.id);
     allocator_->AddAgent(agent.id, agent.info, agent.total, {});
     agent_by_conn_[conn] = agent.id;
     ctx.out.commands.push_back(cmd::SendToAgent{
@@ -98,7 +101,7 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     agent.registered_time = ctx.now;
     agent.state = Agent::State::kRecovered;
     it = agents_.emplace(id, std::move(agent)).first;
-    registry_.agents.push_back({reg.info, false, {}, false});
+    registry_.agents[id] = {reg.info, false, {}, false};
   } else {
     in_allocator = it->second.state == Agent::State::kRegistered;
   }
@@ -116,13 +119,11 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
   agent.disconnected_at.reset();
   agent.state = Agent::State::kRegistered;
   agent_by_conn_[conn] = id;
-  for (Registry::AgentEntry& e : registry_.agents) {
-    if (e.info.id == id) {
-      e.info = reg.info;
-      e.unreachable = false;
-    }
-  }
-  Persist(ctx);
+  Registry::AgentEntry& entry = registry_.agents[id];
+  entry.info = reg.info;
+  entry.info.id = id;
+  entry.unreachable = false;
+  Persist(ctx, id);
 
   // Frameworks the agent knows that we do not (master failover) come back as recovered.
   for (const model::FrameworkInfo& info : reg.frameworks) {
@@ -152,7 +153,7 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     auto t = tasks_.find(key);
     if (t == tasks_.end()) {
       Task task;
-      task.info = rt.task;
+      task.info = std::make_shared<const model::TaskInfo>(rt.task);
       task.framework_id = rt.framework_id;
       task.agent_id = id;
       task.role = rt.task.resources.empty() || !rt.task.resources.items()[0].allocation_role
@@ -174,7 +175,7 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     task.resources_released = model::IsTerminal(rt.state);
     if (restate) {
       // The framework saw UNREACHABLE (or LOST); tell it the real state again.
-      model::TaskStatus s = MasterStatus(fw, task.info.task_id, id, rt.state,
+      model::TaskStatus s = MasterStatus(fw, task.info->task_id, id, rt.state,
                                          TaskStatusReason::kAgentReregistered,
                                          "Agent reregistered");
       s.timestamp = ctx.now.seconds();
@@ -210,7 +211,7 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
   for (const auto& [fw_id, ids] : agent.tasks) {
     for (const model::TaskId& tid : ids) {
       const Task& task = tasks_.at({fw_id, tid});
-      if (!task.resources_released) used[fw_id].Add(model::Resources(task.info.resources).AllocatedTo(task.role));
+      if (!task.resources_released) used[fw_id].Add(task.info->resources.AllocatedTo(task.role));
     }
   }
   if (in_allocator) {
@@ -275,7 +276,7 @@ void Master::ReleaseTaskResources(Context& ctx, Task& task) {
   if (task.resources_released) return;
   task.resources_released = true;
   allocator_->RecoverResources(task.framework_id, task.agent_id,
-                               task.info.resources.AllocatedTo(task.role), std::nullopt, ctx.now);
+                               task.info->resources.AllocatedTo(task.role), std::nullopt, ctx.now);
 }
 
 void Master::RemoveTask(Context& ctx, const TaskKey& key) {
@@ -316,13 +317,10 @@ void Master::MarkUnreachable(Context& ctx, Agent& agent) {
   RescindAgentOffers(ctx, agent, /*rescind_event=*/true);
   agent.state = Agent::State::kUnreachable;
   agent.unreachable_time = ctx.now;
-  for (Registry::AgentEntry& e : registry_.agents) {
-    if (e.info.id == agent.id) {
-      e.unreachable = true;
-      e.unreachable_time = ctx.now;
-    }
-  }
-  Persist(ctx);
+  Registry::AgentEntry& entry = registry_.agents[agent.id];
+  entry.unreachable = true;
+  entry.unreachable_time = ctx.now;
+  Persist(ctx, agent.id);
   std::vector<TaskKey> keys;
   for (const auto& [fw_id, ids] : agent.tasks) {
     for (const model::TaskId& tid : ids) keys.push_back({fw_id, tid});

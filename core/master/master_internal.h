@@ -12,6 +12,10 @@ struct Master::Context {
   Output out;
   bool allocate_all = false;
   std::vector<model::AgentId> allocate_agents;
+  // Registry changes to persist (PersistRegistry goes first in the output).
+  std::vector<model::AgentId> persist_agents;
+  bool persist_weights = false;
+  bool persist_quotas = false;
   bool persist = false;
 };
 

@@ -199,15 +199,20 @@ void Master::LaunchTask(Context& ctx, Framework& fw, Agent& agent, model::TaskIn
   t.state = TaskState::kStaging;
   t.history.push_back(TaskState::kStaging);
   t.staged_at = ctx.now;
-  t.info = std::move(task);
-  model::TaskId id = t.info.task_id;
+  t.info = std::make_shared<const model::TaskInfo>(std::move(task));
+  model::TaskId id = t.info->task_id;
   fw.tasks.insert(id);
-  agent.tasks[fw.id].insert(id);
   metrics_.Inc("master/tasks_staged");
-  model::TaskInfo info = t.info;
+  std::shared_ptr<const model::TaskInfo> info = t.info;
+  // FrameworkInfo travels only with the first task of the framework on this agent.
+  auto& on_agent = agent.tasks[fw.id];
+  Boxed<model::FrameworkInfo> framework;
+  if (on_agent.empty()) framework = fw.info;
+  on_agent.insert(id);
   tasks_.emplace(TaskKey{fw.id, id}, std::move(t));
   if (agent.conn) {
-    ctx.out.commands.push_back(cmd::SendToAgent{*agent.conn, master_msg::RunTask{fw.id, fw.info, std::move(info)}});
+    ctx.out.commands.push_back(
+        cmd::SendToAgent{*agent.conn, master_msg::RunTask{fw.id, std::move(framework), std::move(info)}});
   }
 }
 
@@ -431,11 +436,9 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
     }
   }
   if (total_changed) {
-    for (Registry::AgentEntry& e : registry_.agents) {
-      if (e.info.id == agent_id) e.info.resources = agent.total;
-    }
+    registry_.agents[agent_id].info.resources = agent.total;
     agent.info.resources = agent.total;
-    ctx.persist = true;
+    Persist(ctx, agent_id);
     SendToAgent(ctx, agent_id, master_msg::CheckpointResources{agent.total});
   }
   // 3. What is left goes back, filtered as the call asked.

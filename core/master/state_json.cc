@@ -14,15 +14,15 @@ namespace {
 
 void WriteTask(JsonWriter& w, const Task& t) {
   w.StartObject();
-  w.Key("id").String(t.info.task_id.value());
-  w.Key("name").String(t.info.name);
+  w.Key("id").String(t.info->task_id.value());
+  w.Key("name").String(t.info->name);
   w.Key("framework_id").String(t.framework_id.value());
-  w.Key("executor_id").String(t.info.executor ? t.info.executor->executor_id.value() : "");
+  w.Key("executor_id").String(t.info->executor ? t.info->executor->executor_id.value() : "");
   w.Key("slave_id").String(t.agent_id.value());
   w.Key("state").String(model::TaskStateName(t.state));
   w.Key("role").String(t.role);
   w.Key("resources");
-  api::WriteFlatResources(w, t.info.resources);
+  api::WriteFlatResources(w, t.info->resources);
   w.Key("statuses").StartArray();
   if (t.status) {
     w.StartObject();
@@ -32,22 +32,22 @@ void WriteTask(JsonWriter& w, const Task& t) {
     w.EndObject();
   }
   w.EndArray();
-  if (!t.info.labels.empty()) {
+  if (!t.info->labels.empty()) {
     w.Key("labels").StartArray();
-    for (const model::Label& l : t.info.labels) {
+    for (const model::Label& l : t.info->labels) {
       w.StartObject().Key("key").String(l.key);
       if (l.value) w.Key("value").String(*l.value);
       w.EndObject();
     }
     w.EndArray();
   }
-  if (t.info.discovery) {
+  if (t.info->discovery) {
     w.Key("discovery");
-    api::WriteDiscoveryInfo(w, *t.info.discovery);
+    api::WriteDiscoveryInfo(w, *t.info->discovery);
   }
-  if (t.info.health_check) {
+  if (t.info->health_check) {
     w.Key("health_check");
-    api::WriteHealthCheck(w, *t.info.health_check);
+    api::WriteHealthCheck(w, *t.info->health_check);
   }
   w.EndObject();
 }
@@ -71,11 +71,11 @@ void WriteFramework(JsonWriter& w, const Master& m, const Framework& fw, bool co
   for (const model::TaskId& id : fw.tasks) {
     if (const Task* t = m.FindTask(fw.id, id)) {
       tasks.push_back(t);
-      if (!t->resources_released) used.Add(t->info.resources.Flatten());
+      if (!t->resources_released) used.Add(t->info->resources.Flatten());
     }
   }
   std::sort(tasks.begin(), tasks.end(),
-            [](const Task* a, const Task* b) { return a->info.task_id < b->info.task_id; });
+            [](const Task* a, const Task* b) { return a->info->task_id < b->info->task_id; });
   std::vector<const OfferEntry*> offers;
   for (const model::OfferId& id : fw.offers) {
     const OfferEntry& o = m.offers().at(id);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/boxed.h"
 #include "core/base/time.h"
 #include "core/model/attributes.h"
 #include "core/model/ids.h"
@@ -201,14 +202,15 @@ struct TaskInfo {
   TaskId task_id;
   AgentId agent_id;
   Resources resources;
-  std::optional<ExecutorInfo> executor;
+  // Rarely-set large fields are boxed (heap, std::optional's interface) to keep a task small.
+  Boxed<ExecutorInfo> executor;
   std::optional<CommandInfo> command;
-  std::optional<ContainerInfo> container;
-  std::optional<HealthCheck> health_check;
+  Boxed<ContainerInfo> container;
+  Boxed<HealthCheck> health_check;
   std::optional<KillPolicy> kill_policy;
   std::string data;  // bytes
   Labels labels;
-  std::optional<DiscoveryInfo> discovery;
+  Boxed<DiscoveryInfo> discovery;
   std::optional<Duration> max_completion_time;
   bool operator==(const TaskInfo&) const = default;
 };

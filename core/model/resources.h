@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/base/boxed.h"
 #include "core/model/labels.h"
 #include "core/model/ranges.h"
 #include "core/model/scalar.h"
@@ -49,7 +50,7 @@ struct Resource {
   std::vector<ReservationInfo> reservations;
   // Set while the resource is offered to / used by a role.
   std::optional<std::string> allocation_role;
-  std::optional<DiskInfo> disk;
+  Boxed<DiskInfo> disk;  // boxed: rare, and a Resource is copied a lot
   bool shared = false;
 
   // The role the resource is reserved for, or "*".

@@ -113,7 +113,7 @@ void SimCluster::ApplyMaster(master::Output out) {
               });
             }
           } else if constexpr (std::is_same_v<T, master::cmd::PersistRegistry>) {
-            persisted_ = command.registry;
+            command.delta.ApplyTo(&persisted_);
           }
         },
         c);

@@ -1,1 +1,0 @@
-// Placeholder until core/allocator has sources; removed with the first one.
