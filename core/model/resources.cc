@@ -221,6 +221,17 @@ Resources Resources::NonScalars() const {
 }
 
 Resources Resources::AllocatedTo(const std::string& role) const {
+  // Fast path (the allocator's hot loop): when every item has the same allocation role, the
+  // items stay pairwise non-combinable after the change, so no re-normalization is needed.
+  bool uniform = true;
+  for (const Resource& r : items_) {
+    if (r.allocation_role != items_.front().allocation_role) uniform = false;
+  }
+  if (uniform) {
+    Resources out = *this;
+    for (Resource& r : out.items_) r.allocation_role = role;
+    return out;
+  }
   Resources out;
   for (Resource r : items_) {
     r.allocation_role = role;

@@ -1,0 +1,89 @@
+// MasterRuntime: the imperative shell around master::Master. It owns the HTTP endpoints of the
+// master (the v1 scheduler API with its RecordIO streams, /master/state, metrics...), runs
+// timers on the EventLoop, persists the registry, and hosts in-process peers: simulated agents
+// (`--simulated-agents N`) and in-process frameworks (the C++ driver's in-process transport
+// used by `atoll up`). Everything runs on the loop thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/agent/simulated_agent.h"
+#include "core/base/clock.h"
+#include "core/io/event_loop.h"
+#include "core/io/http.h"
+#include "core/io/http_server.h"
+#include "core/io/registry_store.h"
+#include "core/master/master.h"
+
+namespace atl::cmd {
+
+class MasterRuntime {
+ public:
+  // `store` may be null (nothing persisted). `loop`, `clock` and `store` outlive the runtime.
+  MasterRuntime(io::EventLoop& loop, const Clock& clock, master::Options options,
+                io::RegistryStore* store);
+  ~MasterRuntime();
+
+  // Loads the registry and starts serving HTTP on `http`. Errors: the store cannot be read,
+  // or the port cannot be bound.
+  absl::Status Start(io::HttpServer::Options http);
+  // Stops serving; closes streams. REQUIRES: loop thread.
+  void Stop();
+  uint16_t port() const;
+
+  // Adds `n` simulated agents whose resources are `resources` each, attributes spread over
+  // `racks` racks and `zones` zones, hostnames "<prefix>-<i>".
+  void AddSimulatedAgents(int n, const model::Resources& resources, int racks, int zones,
+                          agent::SimulatedAgentOptions options, const std::string& prefix);
+
+  // ---- in-process framework transport (the C++ driver uses these) ----
+  // Opens an event stream: `on_event` receives every event for it, `on_close` runs once when
+  // the master closes it. Returns the connection id; the SUBSCRIBE call is `call`.
+  // Returns the HTTP-equivalent status (200 on success, 400 with `error` set otherwise).
+  struct InProcessStream {
+    std::function<void(const api::Event&)> on_event;
+    std::function<void()> on_close;
+  };
+  int Subscribe(const api::Call& call, InProcessStream stream, master::ConnId* conn,
+                std::string* stream_id, std::string* error);
+  // Sends a non-SUBSCRIBE call; returns 202/200, or 4xx with `error` set.
+  int Send(const std::string& stream_id, const api::Call& call, std::string* error);
+  // The framework side closes its stream (disconnect; the master starts the failover timer).
+  void CloseInProcess(master::ConnId conn);
+
+  const master::Master& master() const { return *master_; }
+
+ private:
+  struct Peer;
+  void Handle(master::Input input);
+  void Apply(master::Output out);
+  void ApplyAgent(size_t index, agent::SimulatedAgent::Output out);
+  void OnHttp(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
+  void OnSchedulerApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
+
+  io::EventLoop& loop_;
+  const Clock& clock_;
+  master::Options options_;
+  io::RegistryStore* store_;
+  std::unique_ptr<master::Master> master_;
+  std::unique_ptr<io::HttpServer> server_;
+  std::map<master::ConnId, std::shared_ptr<Peer>> streams_;  // framework streams by conn
+  struct SimAgent {
+    std::unique_ptr<agent::SimulatedAgent> sim;
+    master::ConnId conn = 0;
+    std::optional<Timestamp> wake;
+    io::EventLoop::TimerId timer = 0;
+  };
+  std::vector<SimAgent> agents_;
+  std::map<master::ConnId, size_t> agent_by_conn_;
+  std::optional<Timestamp> wake_;
+  io::EventLoop::TimerId wake_timer_ = 0;
+  master::ConnId next_conn_ = 1;
+  bool stopped_ = false;
+};
+
+}  // namespace atl::cmd
