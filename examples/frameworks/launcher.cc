@@ -84,6 +84,7 @@ class Launcher : public api::Scheduler {
       }
       if (tasks.empty()) {
         // Not needed: keep this agent away for an hour (ReviveOffers would undo it).
+        std::printf("declining the offer of %s for an hour\n", offer.hostname.c_str());
         (void)driver->DeclineOffer(offer.id, model::Filters{3600.0});
         continue;
       }
