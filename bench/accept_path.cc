@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
       if (const auto* u = std::get_if<api::event::Update>(&e.body)) {
         if (u->status.state == model::TaskState::kRunning) ++running;
         if (!u->status.uuid.empty()) {
-          c.Call(self, api::call::Acknowledge{*u->status.agent_id, u->status.task_id,
-                                              u->status.uuid});
+          c.Call(self,
+                 api::call::Acknowledge{*u->status.agent_id, u->status.task_id, u->status.uuid});
         }
         self.events.clear();  // keep memory flat: the bench needs no event history
         return;

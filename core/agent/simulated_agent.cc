@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/base/overloaded.h"
 #include "core/base/strings.h"
 #include "core/base/uuid.h"
 
@@ -11,17 +12,7 @@ using model::TaskState;
 namespace amsg = master::agent_msg;
 namespace mmsg = master::master_msg;
 
-namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-}  // namespace
-
-SimulatedAgent::SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions options,
-                               uint64_t seed)
+SimulatedAgent::SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions options, uint64_t seed)
     : info_(std::move(info)), options_(options), rng_(seed) {}
 
 void SimulatedAgent::Finish(Output& out) const {
@@ -77,7 +68,7 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
   s.message = std::move(message);
   s.agent_id = info_.id;
   s.executor_id = task.info->executor ? task.info->executor->executor_id
-                                     : model::ExecutorId(task.info->task_id.value());
+                                      : model::ExecutorId(task.info->task_id.value());
   s.timestamp = now.seconds();
   s.uuid = UuidToBytes(rng_.Uuid());
   task.pending.push_back(std::move(s));
@@ -87,8 +78,7 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
   }
 }
 
-SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& message,
-                                              Timestamp now) {
+SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& message, Timestamp now) {
   Output out;
   if (shut_down_) return out;
   std::visit(
@@ -123,8 +113,8 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
             if (options_.send_starting) Transition(out, key, task, TaskState::kStarting, "", now);
             if (options_.running_delay == Duration::Zero()) {
               Transition(out, key, task, TaskState::kRunning, "", now);
-              const std::string cmd = task.info->command && task.info->command->value
-                                          ? *task.info->command->value : "";
+              const std::string cmd =
+                  task.info->command && task.info->command->value ? *task.info->command->value : "";
               if (cmd == "sim:finish" || cmd == "sim:fail") {
                 SetTimer(key, task, task.transition_at, now + Duration::Nanoseconds(1));
               }
@@ -137,7 +127,8 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
             auto it = tasks_.find(key);
             if (it == tasks_.end() || model::IsTerminal(it->second.state)) return;
             SetTimer(key, it->second, it->second.transition_at, std::nullopt);
-            Transition(out, key, it->second, TaskState::kKilled, "Command terminated with signal Terminated", now);
+            Transition(out, key, it->second, TaskState::kKilled,
+                       "Command terminated with signal Terminated", now);
           },
           [&](const mmsg::AcknowledgeUpdate& ack) {
             Key key{ack.framework_id, ack.task_id};
@@ -160,7 +151,8 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
           [&](const mmsg::ShutdownFramework& s) {
             std::vector<Key> keys;
             for (const auto& [key, task] : tasks_) {
-              if (key.first == s.framework_id && !model::IsTerminal(task.state)) keys.push_back(key);
+              if (key.first == s.framework_id && !model::IsTerminal(task.state))
+                keys.push_back(key);
             }
             std::sort(keys.begin(), keys.end());
             for (const Key& key : keys) {
@@ -174,7 +166,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
             std::vector<Key> keys;
             for (const auto& [key, task] : tasks_) {
               model::ExecutorId exec = task.info->executor ? task.info->executor->executor_id
-                                                          : model::ExecutorId(key.second.value());
+                                                           : model::ExecutorId(key.second.value());
               if (key.first == s.framework_id && exec == s.executor_id &&
                   !model::IsTerminal(task.state)) {
                 keys.push_back(key);
@@ -227,7 +219,8 @@ SimulatedAgent::Output SimulatedAgent::Tick(Timestamp now) {
       if (task.state == TaskState::kStaging || task.state == TaskState::kStarting) {
         Transition(out, key, task, TaskState::kRunning, "", now);
         if (cmd == "sim:finish" || cmd == "sim:fail") {
-          SetTimer(key, task, task.transition_at, now + std::max(options_.running_delay, Duration::Nanoseconds(1)));
+          SetTimer(key, task, task.transition_at,
+                   now + std::max(options_.running_delay, Duration::Nanoseconds(1)));
         }
       } else if (task.state == TaskState::kRunning && cmd == "sim:finish") {
         Transition(out, key, task, TaskState::kFinished, "Command exited with status 0", now);

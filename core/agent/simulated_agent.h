@@ -74,7 +74,8 @@ class SimulatedAgent {
   void Transition(Output& out, const Key& key, Task& task, model::TaskState state,
                   std::string message, Timestamp now);
   void SendHead(Output& out, const Key& key, Task& task, Timestamp now);
-  void SetTimer(const Key& key, Task& task, std::optional<Timestamp>& slot, std::optional<Timestamp> at);
+  void SetTimer(const Key& key, Task& task, std::optional<Timestamp>& slot,
+                std::optional<Timestamp> at);
   void Finish(Output& out) const;
 
   model::AgentInfo info_;

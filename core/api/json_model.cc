@@ -62,7 +62,8 @@ absl::Status ReadTypeList(const JsonNode& obj, std::string_view key,
   return absl::OkStatus();
 }
 
-void WriteTypeList(JsonWriter& w, std::string_view key, const std::vector<std::string_view>& types) {
+void WriteTypeList(JsonWriter& w, std::string_view key,
+                   const std::vector<std::string_view>& types) {
   if (types.empty()) return;
   w.Key(key).StartArray();
   for (std::string_view type : types) w.StartObject().Key("type").String(type).EndObject();
@@ -144,10 +145,14 @@ std::optional<model::HealthCheck::Type> ParseHealthCheckType(std::string_view na
 
 std::string_view HealthCheckTypeName(model::HealthCheck::Type type) {
   switch (type) {
-    case model::HealthCheck::Type::kUnknown: return "UNKNOWN";
-    case model::HealthCheck::Type::kCommand: return "COMMAND";
-    case model::HealthCheck::Type::kHttp: return "HTTP";
-    case model::HealthCheck::Type::kTcp: return "TCP";
+    case model::HealthCheck::Type::kUnknown:
+      return "UNKNOWN";
+    case model::HealthCheck::Type::kCommand:
+      return "COMMAND";
+    case model::HealthCheck::Type::kHttp:
+      return "HTTP";
+    case model::HealthCheck::Type::kTcp:
+      return "TCP";
   }
   return "UNKNOWN";
 }

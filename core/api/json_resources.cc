@@ -18,10 +18,14 @@ using model::ValueType;
 
 std::string_view ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kScalar: return "SCALAR";
-    case ValueType::kRanges: return "RANGES";
-    case ValueType::kSet: return "SET";
-    case ValueType::kText: return "TEXT";
+    case ValueType::kScalar:
+      return "SCALAR";
+    case ValueType::kRanges:
+      return "RANGES";
+    case ValueType::kSet:
+      return "SET";
+    case ValueType::kText:
+      return "TEXT";
   }
   return "UNKNOWN";
 }
@@ -331,23 +335,36 @@ void WriteFlatResources(JsonWriter& w, const model::Resources& rs) {
       continue;
     }
     switch (r.type) {
-      case ValueType::kScalar: sum.scalar += r.scalar; break;
-      case ValueType::kRanges: sum.ranges.Add(r.ranges); break;
-      case ValueType::kSet: sum.set.insert(sum.set.end(), r.set.begin(), r.set.end()); break;
-      case ValueType::kText: break;
+      case ValueType::kScalar:
+        sum.scalar += r.scalar;
+        break;
+      case ValueType::kRanges:
+        sum.ranges.Add(r.ranges);
+        break;
+      case ValueType::kSet:
+        sum.set.insert(sum.set.end(), r.set.begin(), r.set.end());
+        break;
+      case ValueType::kText:
+        break;
     }
   }
   for (auto& [name, r] : others) {
     w.Key(name);
     switch (r.type) {
-      case ValueType::kScalar: w.Double(r.scalar.ToDouble()); break;
-      case ValueType::kRanges: w.String(r.ranges.ToString()); break;
+      case ValueType::kScalar:
+        w.Double(r.scalar.ToDouble());
+        break;
+      case ValueType::kRanges:
+        w.String(r.ranges.ToString());
+        break;
       case ValueType::kSet: {
         std::set<std::string> items(r.set.begin(), r.set.end());
         w.String(atl::StrCat("{", atl::Join(items, ", "), "}"));
         break;
       }
-      case ValueType::kText: w.String(""); break;
+      case ValueType::kText:
+        w.String("");
+        break;
     }
   }
   w.EndObject();

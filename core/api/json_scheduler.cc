@@ -120,9 +120,7 @@ absl::Status ParseBody(const JsonNode& n, call::AcceptInverseOffers* out) {
   return ParseInverseOffersBody(n, out);
 }
 
-void WriteBody(JsonWriter& w, const call::DeclineInverseOffers& b) {
-  WriteInverseOffersBody(w, b);
-}
+void WriteBody(JsonWriter& w, const call::DeclineInverseOffers& b) { WriteInverseOffersBody(w, b); }
 absl::Status ParseBody(const JsonNode& n, call::DeclineInverseOffers* out) {
   return ParseInverseOffersBody(n, out);
 }
@@ -501,9 +499,8 @@ absl::StatusOr<Call> ParseCall(std::string_view json) {
   Call call;
   RETURN_IF_ERROR(ParseJsonDocument(json, "", [&](const JsonNode& root) {
     RETURN_IF_ERROR(root.ExpectObject());
-    RETURN_IF_ERROR(ParseTypedBody(root, "call",
-                                   {"ACKNOWLEDGE_OPERATION_STATUS", "RECONCILE_OPERATIONS"},
-                                   &call.body));
+    RETURN_IF_ERROR(ParseTypedBody(
+        root, "call", {"ACKNOWLEDGE_OPERATION_STATUS", "RECONCILE_OPERATIONS"}, &call.body));
     return Opt(root, "framework_id", &call.framework_id);
   }));
   return call;

@@ -6,18 +6,29 @@
 namespace atl::api {
 
 std::string_view CallTypeName(const Call::Body& body) {
-  static constexpr std::string_view kNames[] = {
-      "SUBSCRIBE", "TEARDOWN", "ACCEPT", "DECLINE", "ACCEPT_INVERSE_OFFERS",
-      "DECLINE_INVERSE_OFFERS", "REVIVE", "SUPPRESS", "KILL", "SHUTDOWN", "ACKNOWLEDGE",
-      "RECONCILE", "MESSAGE", "REQUEST", "UPDATE_FRAMEWORK"};
+  static constexpr std::string_view kNames[] = {"SUBSCRIBE",
+                                                "TEARDOWN",
+                                                "ACCEPT",
+                                                "DECLINE",
+                                                "ACCEPT_INVERSE_OFFERS",
+                                                "DECLINE_INVERSE_OFFERS",
+                                                "REVIVE",
+                                                "SUPPRESS",
+                                                "KILL",
+                                                "SHUTDOWN",
+                                                "ACKNOWLEDGE",
+                                                "RECONCILE",
+                                                "MESSAGE",
+                                                "REQUEST",
+                                                "UPDATE_FRAMEWORK"};
   static_assert(std::size(kNames) == std::variant_size_v<Call::Body>);
   return kNames[body.index()];
 }
 
 std::string_view EventTypeName(const Event::Body& body) {
   static constexpr std::string_view kNames[] = {
-      "SUBSCRIBED", "OFFERS", "INVERSE_OFFERS", "RESCIND", "RESCIND_INVERSE_OFFER",
-      "UPDATE", "MESSAGE", "FAILURE", "ERROR", "HEARTBEAT"};
+      "SUBSCRIBED", "OFFERS",  "INVERSE_OFFERS", "RESCIND", "RESCIND_INVERSE_OFFER",
+      "UPDATE",     "MESSAGE", "FAILURE",        "ERROR",   "HEARTBEAT"};
   static_assert(std::size(kNames) == std::variant_size_v<Event::Body>);
   return kNames[body.index()];
 }

@@ -37,16 +37,16 @@ absl::Status RecordIoDecoder::Feed(std::string_view bytes, std::vector<std::stri
         continue;
       }
       if (c < '0' || c > '9') {
-        std::string shown = (c >= 0x20 && c < 0x7F)
-                                ? std::string(1, c)
-                                : atl::StrCat("byte ", static_cast<int>(static_cast<unsigned char>(c)));
+        std::string shown =
+            (c >= 0x20 && c < 0x7F)
+                ? std::string(1, c)
+                : atl::StrCat("byte ", static_cast<int>(static_cast<unsigned char>(c)));
         return Fail(absl::InvalidArgumentError(
             atl::StrCat("RecordIO: expected a decimal length, got '", shown, "'")));
       }
       // Checked before multiplying, so the length never overflows.
       uint64_t digit = static_cast<uint64_t>(c - '0');
-      if (digit > options_.max_record_bytes ||
-          length_ > (options_.max_record_bytes - digit) / 10) {
+      if (digit > options_.max_record_bytes || length_ > (options_.max_record_bytes - digit) / 10) {
         return Fail(absl::ResourceExhaustedError(atl::StrCat(
             "RecordIO: record longer than the limit of ", options_.max_record_bytes, " bytes")));
       }

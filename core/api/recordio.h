@@ -53,9 +53,9 @@ class RecordIoDecoder {
 
   Options options_;
   State state_ = State::kLength;
-  uint64_t length_ = 0;   // kLength: the digits so far; kPayload: the declared length
-  int digits_ = 0;        // digits read of the current length
-  std::string payload_;   // kPayload: bytes so far
+  uint64_t length_ = 0;  // kLength: the digits so far; kPayload: the declared length
+  int digits_ = 0;       // digits read of the current length
+  std::string payload_;  // kPayload: bytes so far
   absl::Status status_;
 };
 

@@ -7,8 +7,8 @@ void Scheduler::Disconnected(SchedulerDriver*) {}
 void Scheduler::OfferRescinded(SchedulerDriver*, const model::OfferId&) {}
 void Scheduler::InverseOffers(SchedulerDriver*, const std::vector<model::InverseOffer>&) {}
 void Scheduler::InverseOfferRescinded(SchedulerDriver*, const model::OfferId&) {}
-void Scheduler::FrameworkMessage(SchedulerDriver*, const model::ExecutorId&,
-                                 const model::AgentId&, const std::string&) {}
+void Scheduler::FrameworkMessage(SchedulerDriver*, const model::ExecutorId&, const model::AgentId&,
+                                 const std::string&) {}
 void Scheduler::AgentLost(SchedulerDriver*, const model::AgentId&) {}
 void Scheduler::ExecutorLost(SchedulerDriver*, const model::ExecutorId&, const model::AgentId&,
                              int) {}

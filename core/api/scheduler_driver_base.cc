@@ -5,20 +5,10 @@
 #include <variant>
 
 #include "core/base/check.h"
+#include "core/base/overloaded.h"
 #include "core/base/strings.h"
 
 namespace atl::api {
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
-
 SchedulerDriverBase::SchedulerDriverBase(Scheduler* scheduler, DriverOptions options)
     : scheduler_(scheduler),
       options_(std::move(options)),
@@ -81,7 +71,8 @@ void SchedulerDriverBase::HandleStreamClosed(std::string_view reason) {
   if (was_subscribed) scheduler_->Disconnected(this);
   if (state_ != DriverState::kDisconnected) return;  // the callback stopped the driver
   // Doubling per consecutive failure, capped; the shift is bounded so it cannot overflow.
-  Duration delay = options_.reconnect_backoff_initial * (int64_t{1} << std::min(failed_attempts_, 30));
+  Duration delay =
+      options_.reconnect_backoff_initial * (int64_t{1} << std::min(failed_attempts_, 30));
   delay = std::min(delay, options_.reconnect_backoff_max);
   ++failed_attempts_;
   ScheduleReconnect(delay);
@@ -139,9 +130,7 @@ void SchedulerDriverBase::Dispatch(const Event& event) {
             }
           },
           [&](const event::Offers& o) { scheduler_->ResourceOffers(this, o.offers); },
-          [&](const event::InverseOffers& o) {
-            scheduler_->InverseOffers(this, o.inverse_offers);
-          },
+          [&](const event::InverseOffers& o) { scheduler_->InverseOffers(this, o.inverse_offers); },
           [&](const event::Rescind& r) { scheduler_->OfferRescinded(this, r.offer_id); },
           [&](const event::RescindInverseOffer& r) {
             scheduler_->InverseOfferRescinded(this, r.inverse_offer_id);

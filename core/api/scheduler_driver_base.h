@@ -41,8 +41,7 @@ class SchedulerDriverBase : public SchedulerDriver {
                             std::vector<model::Operation> operations,
                             const model::Filters& filters) final;
   absl::Status LaunchTasks(const std::vector<model::OfferId>& offer_ids,
-                           std::vector<model::TaskInfo> tasks,
-                           const model::Filters& filters) final;
+                           std::vector<model::TaskInfo> tasks, const model::Filters& filters) final;
   absl::Status DeclineOffer(const model::OfferId& offer_id, const model::Filters& filters) final;
   absl::Status KillTask(const model::TaskId& task_id,
                         const std::optional<model::AgentId>& agent_id) final;

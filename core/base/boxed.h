@@ -16,8 +16,8 @@ class Boxed {
   using value_type = T;
 
   Boxed() = default;
-  Boxed(std::nullopt_t) {}  // NOLINT: mirrors std::optional
-  Boxed(const T& v) : p_(std::make_unique<T>(v)) {}  // NOLINT
+  Boxed(std::nullopt_t) {}                                 // NOLINT: mirrors std::optional
+  Boxed(const T& v) : p_(std::make_unique<T>(v)) {}        // NOLINT
   Boxed(T&& v) : p_(std::make_unique<T>(std::move(v))) {}  // NOLINT
   Boxed(const std::optional<T>& v) : p_(v ? std::make_unique<T>(*v) : nullptr) {}  // NOLINT
   Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}

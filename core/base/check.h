@@ -24,7 +24,7 @@ struct Voidify {
 
 }  // namespace atl::internal
 
-#define ATOLL_CHECK(condition)                 \
-  (condition) ? (void)0                        \
+#define ATOLL_CHECK(condition)               \
+  (condition) ? (void)0                      \
               : ::atl::internal::Voidify() & \
                     ::atl::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()

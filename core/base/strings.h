@@ -22,8 +22,8 @@ inline void AppendPiece(std::string* out, const std::string& s) { out->append(s)
 inline void AppendPiece(std::string* out, char c) { out->push_back(c); }
 inline void AppendPiece(std::string* out, bool b) { out->append(b ? "true" : "false"); }
 template <typename T>
-  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, bool>)
-void AppendPiece(std::string* out, T v) {
+requires(std::is_arithmetic_v<T> && !std::is_same_v<T, char> &&
+         !std::is_same_v<T, bool>) void AppendPiece(std::string* out, T v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf), v);
   out->append(buf, res.ptr);

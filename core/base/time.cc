@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace atl {
 
 Duration Duration::FromSecondsDouble(double seconds) {

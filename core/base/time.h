@@ -1,8 +1,8 @@
 // Duration and Timestamp: integer nanoseconds, so arithmetic is exact and deterministic.
 #pragma once
 
-#include <cstdint>
 #include <compare>
+#include <cstdint>
 #include <string>
 
 namespace atl {
@@ -30,7 +30,10 @@ class Duration {
   constexpr Duration operator-(Duration o) const { return Duration(ns_ - o.ns_); }
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
   constexpr Duration operator/(int64_t k) const { return Duration(ns_ / k); }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
   constexpr auto operator<=>(const Duration&) const = default;
 
   // "1.5s", "200ms", "15s".
@@ -52,7 +55,9 @@ class Timestamp {
   constexpr int64_t nanoseconds() const { return ns_; }
   constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }
 
-  constexpr Timestamp operator+(Duration d) const { return Timestamp(SaturatingAdd(ns_, d.nanoseconds())); }
+  constexpr Timestamp operator+(Duration d) const {
+    return Timestamp(SaturatingAdd(ns_, d.nanoseconds()));
+  }
   constexpr Timestamp operator-(Duration d) const { return Timestamp(ns_ - d.nanoseconds()); }
   constexpr Duration operator-(Timestamp o) const { return Duration::Nanoseconds(ns_ - o.ns_); }
   constexpr auto operator<=>(const Timestamp&) const = default;

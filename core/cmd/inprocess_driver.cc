@@ -109,8 +109,8 @@ void InProcessSchedulerDriver::CloseStream(std::optional<api::Call> last_call) {
     std::string error;
     const int status = master_.Send(stream_->id, *last_call, &error);
     if (status < 200 || status >= 300) {
-      spdlog::warn("in-process {} refused with {}: {}", api::CallTypeName(last_call->body),
-                   status, error);
+      spdlog::warn("in-process {} refused with {}: {}", api::CallTypeName(last_call->body), status,
+                   error);
     }
   }
   // TEARDOWN makes the master close the stream itself (on_close marks it).

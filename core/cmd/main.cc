@@ -1,10 +1,10 @@
 // The `atoll` binary: one executable, one subcommand per process role (DESIGN.md §1).
 // Every flag can also be given as an ATOLL_* environment variable (e.g. ATOLL_PORT).
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "core/base/strings.h"
@@ -37,7 +37,8 @@ struct MasterFlags {
 void AddMasterFlags(CLI::App* app, MasterFlags& f, bool embedded) {
   if (!embedded) {
     app->add_option("--port", f.port, "HTTP port of the master")->envname("ATOLL_PORT");
-    app->add_option("--work-dir", f.work_dir, "Directory for the registry")->envname("ATOLL_WORK_DIR");
+    app->add_option("--work-dir", f.work_dir, "Directory for the registry")
+        ->envname("ATOLL_WORK_DIR");
   }
   app->add_option("--ip", f.ip, "Address to listen on")->envname("ATOLL_IP");
   app->add_option("--hostname", f.hostname, "Hostname to advertise (default: --ip)")
@@ -52,7 +53,8 @@ void AddMasterFlags(CLI::App* app, MasterFlags& f, bool embedded) {
       ->envname("ATOLL_ROLES");
   app->add_option("--weights", f.weights, "Role weights, e.g. 'web=2,batch=1'")
       ->envname("ATOLL_WEIGHTS");
-  app->add_option("--seed", f.seed, "Seed for ids and the allocator's agent shuffle (0 = from time)")
+  app->add_option("--seed", f.seed,
+                  "Seed for ids and the allocator's agent shuffle (0 = from time)")
       ->envname("ATOLL_SEED");
 }
 
@@ -133,9 +135,9 @@ model::Resources MachineShare(int agents) {
   double mem_mb = pages > 0 && page > 0 ? static_cast<double>(pages) * page / (1 << 20) : 4096;
   mem_mb = mem_mb > 2048 ? mem_mb - 1024 : mem_mb / 2;  // leave room for the system, as Mesos
   const int n = std::max(1, agents);
-  std::string spec = StrCat("cpus:", static_cast<double>(cpus) / n, ";mem:",
-                            static_cast<int64_t>(mem_mb / n), ";disk:", 10240,
-                            ";ports:[31000-32000]");
+  std::string spec =
+      StrCat("cpus:", static_cast<double>(cpus) / n, ";mem:", static_cast<int64_t>(mem_mb / n),
+             ";disk:", 10240, ";ports:[31000-32000]");
   return *model::Resources::Parse(spec);
 }
 
@@ -153,14 +155,17 @@ int main(int argc, char** argv) {
   cmd::MasterFlags master_flags;
   CLI::App* master = app.add_subcommand("master", "Run the offer engine (Mesos v1 scheduler API)");
   cmd::AddMasterFlags(master, master_flags, /*embedded=*/false);
-  master->add_option("--simulated-agents", master_flags.simulated_agents,
-                     "Run N in-process simulated agents (tasks reach RUNNING without processes)")
+  master
+      ->add_option("--simulated-agents", master_flags.simulated_agents,
+                   "Run N in-process simulated agents (tasks reach RUNNING without processes)")
       ->envname("ATOLL_SIMULATED_AGENTS");
-  master->add_option("--simulated-agent-resources", master_flags.simulated_resources,
-                     "Resources of each simulated agent")
+  master
+      ->add_option("--simulated-agent-resources", master_flags.simulated_resources,
+                   "Resources of each simulated agent")
       ->envname("ATOLL_SIMULATED_AGENT_RESOURCES");
-  master->add_option("--simulated-running-delay", master_flags.simulated_running_delay,
-                     "Seconds from launch to TASK_RUNNING on simulated agents")
+  master
+      ->add_option("--simulated-running-delay", master_flags.simulated_running_delay,
+                   "Seconds from launch to TASK_RUNNING on simulated agents")
       ->envname("ATOLL_SIMULATED_RUNNING_DELAY");
   master->add_option("--racks", master_flags.racks, "Racks the simulated agents spread over");
   master->add_option("--zones", master_flags.zones, "Zones the simulated agents spread over");
@@ -196,8 +201,10 @@ int main(int argc, char** argv) {
     f.work_dir = up_flags.work_dir + "/master";
     f.racks = up_agents;
     f.zones = up_agents;
-    spdlog::info("atoll up: master on {}:{} with {} local agents (simulated until the agent "
-                 "lands: tasks run no processes yet)", f.ip, f.port, up_agents);
+    spdlog::info(
+        "atoll up: master on {}:{} with {} local agents (simulated until the agent "
+        "lands: tasks run no processes yet)",
+        f.ip, f.port, up_agents);
     return cmd::RunMaster(f, up_agents, cmd::MachineShare(up_agents));
   }
   return 0;

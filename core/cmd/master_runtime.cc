@@ -291,7 +291,8 @@ void MasterRuntime::OnSchedulerApi(const io::HttpRequest& req,
   }
   const std::string* content_type = req.Header("Content-Type");
   if (content_type == nullptr) return reply(400, "Expecting 'Content-Type' to be present");
-  std::string_view media = Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
+  std::string_view media =
+      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
   if (media == "application/x-protobuf") {
     return reply(415, "Atoll speaks the v1 API in JSON only: use 'application/json'");
   }

@@ -1,6 +1,13 @@
 #include "core/io/event_loop.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -8,13 +15,6 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
-
-#include <spdlog/spdlog.h>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/system_timer.hpp>
 
 #include "core/io/real_clock.h"
 

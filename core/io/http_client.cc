@@ -1,18 +1,9 @@
 #include "core/io/http_client.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <array>
-#include <cerrno>
-#include <chrono>
-#include <limits>
-#include <optional>
-#include <unordered_map>
-#include <unordered_set>
-#include <utility>
-#include <vector>
-
-#include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +15,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cerrno>
+#include <chrono>
+#include <limits>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "core/base/strings.h"
 #include "core/io/http_wire.h"

@@ -50,8 +50,8 @@ bool ParseMasterLocation(std::string_view location, std::string* host, uint16_t*
   }
   if (host_part.empty()) return false;
   uint64_t port_value = 5050;
-  if (!port_part.empty() && (!ParseUint64(port_part, &port_value) || port_value == 0 ||
-                             port_value > 65535)) {
+  if (!port_part.empty() &&
+      (!ParseUint64(port_part, &port_value) || port_value == 0 || port_value > 65535)) {
     return false;
   }
   *host = std::string(host_part);
@@ -137,9 +137,9 @@ void HttpSchedulerDriver::OnHeaders(uint64_t epoch, int status, const HttpHeader
       Connect();
       return;
     }
-    Lose(location == nullptr    ? StrCat("307 from ", endpoint(), " without a Location")
-         : redirected_          ? StrCat("second redirect (to '", *location, "') not followed")
-                                : StrCat("bad redirect Location '", *location, "'"));
+    Lose(location == nullptr ? StrCat("307 from ", endpoint(), " without a Location")
+         : redirected_       ? StrCat("second redirect (to '", *location, "') not followed")
+                             : StrCat("bad redirect Location '", *location, "'"));
     return;
   }
   if (status != 200) return;  // the body (the reason) follows; OnClose decides
@@ -193,8 +193,8 @@ void HttpSchedulerDriver::OnClose(uint64_t epoch, const absl::Status& status) {
     HandleFatalError(StrCat("SUBSCRIBE to ", endpoint(), " rejected with ", http_status, ": ",
                             Shorten(error_body_)));
   } else {
-    Lose(StrCat("SUBSCRIBE to ", endpoint(), " answered ", http_status, ": ",
-                Shorten(error_body_)));
+    Lose(
+        StrCat("SUBSCRIBE to ", endpoint(), " answered ", http_status, ": ", Shorten(error_body_)));
   }
 }
 
@@ -256,18 +256,18 @@ void HttpSchedulerDriver::CloseStream(std::optional<api::Call> last_call) {
   // framework and refuse the TEARDOWN with 403.
   ClientRequest request = MakeRequest(api::SerializeCall(*last_call));
   request.headers.push_back({"Mesos-Stream-Id", stream_id_});
-  client_.Request(std::move(request), [this, epoch = stream_epoch(),
-                                       type = api::CallTypeName(last_call->body)](
-                                          absl::StatusOr<HttpResponse> response) {
-    if (!response.ok()) {
-      spdlog::warn("scheduler driver: {} not delivered: {}", type,
-                   std::string(response.status().message()));
-    } else if (response->status < 200 || response->status >= 300) {
-      spdlog::warn("scheduler driver: {} rejected with {}: {}", type, response->status,
-                   Shorten(response->body));
-    }
-    if (epoch == stream_epoch()) ResetStream();
-  });
+  client_.Request(std::move(request),
+                  [this, epoch = stream_epoch(), type = api::CallTypeName(last_call->body)](
+                      absl::StatusOr<HttpResponse> response) {
+                    if (!response.ok()) {
+                      spdlog::warn("scheduler driver: {} not delivered: {}", type,
+                                   std::string(response.status().message()));
+                    } else if (response->status < 200 || response->status >= 300) {
+                      spdlog::warn("scheduler driver: {} rejected with {}: {}", type,
+                                   response->status, Shorten(response->body));
+                    }
+                    if (epoch == stream_epoch()) ResetStream();
+                  });
 }
 
 void HttpSchedulerDriver::ScheduleReconnect(Duration delay) {

@@ -92,8 +92,8 @@ class HttpSchedulerDriver : public api::SchedulerDriverBase {
   std::string subscribe_body_;  // the SUBSCRIBE of the current attempt, as JSON
   std::shared_ptr<ClientStream> stream_;
   std::string stream_id_;
-  int response_status_ = 0;   // status of the SUBSCRIBE response; 0 before its head
-  std::string error_body_;    // start of a non-200 SUBSCRIBE response's body
+  int response_status_ = 0;  // status of the SUBSCRIBE response; 0 before its head
+  std::string error_body_;   // start of a non-200 SUBSCRIBE response's body
   api::RecordIoDecoder decoder_;
   EventLoop::TimerId watchdog_ = 0;
   EventLoop::TimerId reconnect_timer_ = 0;

@@ -1,14 +1,9 @@
 #include "core/io/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
-#include <chrono>
-#include <optional>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
-#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +13,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/base/strings.h"
 #include "core/io/http_wire.h"

@@ -1,10 +1,10 @@
 #include "core/io/log.h"
 
-#include <memory>
-#include <string>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
 
 #include "core/io/http.h"
 

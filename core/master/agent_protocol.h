@@ -68,9 +68,9 @@ struct ExecutorExited {
 
 }  // namespace agent_msg
 
-using AgentToMaster = std::variant<agent_msg::Register, agent_msg::StatusUpdate,
-                                   agent_msg::Heartbeat, agent_msg::ExecutorMessage,
-                                   agent_msg::ExecutorExited>;
+using AgentToMaster =
+    std::variant<agent_msg::Register, agent_msg::StatusUpdate, agent_msg::Heartbeat,
+                 agent_msg::ExecutorMessage, agent_msg::ExecutorExited>;
 
 namespace master_msg {
 

@@ -36,8 +36,7 @@ absl::Status ValidateFrameworkInfo(const model::FrameworkInfo& info, const Optio
         "'FrameworkInfo.role' must not be set when the MULTI_ROLE capability is present");
   }
   if (!multi_role && !info.roles.empty()) {
-    return absl::InvalidArgumentError(
-        "'FrameworkInfo.roles' requires the MULTI_ROLE capability");
+    return absl::InvalidArgumentError("'FrameworkInfo.roles' requires the MULTI_ROLE capability");
   }
   std::vector<std::string> roles = info.EffectiveRoles();
   std::vector<std::string> sorted = roles;
@@ -49,7 +48,8 @@ absl::Status ValidateFrameworkInfo(const model::FrameworkInfo& info, const Optio
     if (absl::Status s = model::ValidateRole(role); !s.ok()) return s;
     if (!options.roles.empty() && role != "*" &&
         std::find(options.roles.begin(), options.roles.end(), role) == options.roles.end()) {
-      return absl::InvalidArgumentError(StrCat("Role '", role, "' is not present in the master's --roles"));
+      return absl::InvalidArgumentError(
+          StrCat("Role '", role, "' is not present in the master's --roles"));
     }
   }
   if (info.failover_timeout < 0) {
@@ -65,7 +65,9 @@ size_t Master::TaskKeyHash::operator()(const TaskKey& k) const {
 }
 
 Master::Master(Options options, Registry registry, Timestamp now)
-    : options_(std::move(options)), registry_(std::move(registry)), rng_(options_.seed),
+    : options_(std::move(options)),
+      registry_(std::move(registry)),
+      rng_(options_.seed),
       start_time_(now) {
   info_.id = UuidToString(rng_.Uuid());
   info_.ip = PackIpv4(options_.ip);
@@ -158,7 +160,8 @@ Output Master::Handle(const Input& input, Timestamp now) {
     std::sort(ctx.persist_agents.begin(), ctx.persist_agents.end());
     ctx.persist_agents.erase(std::unique(ctx.persist_agents.begin(), ctx.persist_agents.end()),
                              ctx.persist_agents.end());
-    for (const model::AgentId& id : ctx.persist_agents) delta.agents.push_back(registry_.agents.at(id));
+    for (const model::AgentId& id : ctx.persist_agents)
+      delta.agents.push_back(registry_.agents.at(id));
     if (ctx.persist_weights) delta.weights = registry_.weights;
     if (ctx.persist_quotas) delta.quotas = registry_.quotas;
     delta.next_agent_number = registry_.next_agent_number;
@@ -305,7 +308,8 @@ void Master::OnCall(Context& ctx, const in::Call& c) {
   if (c.stream_id != fw.stream_id) {
     return bad(400, StrCat("The stream ID '", c.stream_id,
                            "' included in this request didn't match the stream ID currently "
-                           "associated with framework ID ", fw.id.value()));
+                           "associated with framework ID ",
+                           fw.id.value()));
   }
   auto check_roles = [&](const std::vector<std::string>& roles) -> bool {
     std::vector<std::string> subscribed = fw.info.EffectiveRoles();
@@ -368,8 +372,8 @@ void Master::OnCall(Context& ctx, const in::Call& c) {
           },
           [&](const api::call::Acknowledge& a) {
             if (a.uuid.size() != 16) {
-              return bad(400, StrCat("'acknowledge.uuid' must be 16 bytes (a UUID), got ",
-                                     a.uuid.size()));
+              return bad(
+                  400, StrCat("'acknowledge.uuid' must be 16 bytes (a UUID), got ", a.uuid.size()));
             }
             metrics_.Inc("master/messages_status_update_acknowledgement");
             Acknowledge(ctx, fw, a);
@@ -380,7 +384,8 @@ void Master::OnCall(Context& ctx, const in::Call& c) {
           },
           [&](const api::call::Message& m) {
             metrics_.Inc("master/messages_framework_to_executor");
-            SendToAgent(ctx, m.agent_id, master_msg::FrameworkMessage{fw.id, m.executor_id, m.data});
+            SendToAgent(ctx, m.agent_id,
+                        master_msg::FrameworkMessage{fw.id, m.executor_id, m.data});
           },
           [&](const api::call::Request&) {
             // An allocator hint; the hierarchical allocator ignores it, as Mesos's does.
@@ -482,7 +487,8 @@ void Master::OnTick(Context& ctx) {
     ctx.allocate_all = true;
     next_allocation_ = now + options_.allocation_interval;
     // Liveness of agents is checked at allocation granularity.
-    const Duration silence = options_.agent_heartbeat_interval * options_.max_missed_agent_heartbeats;
+    const Duration silence =
+        options_.agent_heartbeat_interval * options_.max_missed_agent_heartbeats;
     std::vector<model::AgentId> lost;
     for (auto& [id, agent] : agents_) {
       switch (agent.state) {
@@ -507,7 +513,8 @@ void Master::OnTick(Context& ctx) {
     RemoveOffer(ctx, id, /*rescind=*/true, std::nullopt);
   }
   if (now >= next_heartbeat_) {
-    for (auto& [id, fw] : frameworks_) SendToFramework(ctx, fw, api::Event{api::event::Heartbeat{}});
+    for (auto& [id, fw] : frameworks_)
+      SendToFramework(ctx, fw, api::Event{api::event::Heartbeat{}});
     next_heartbeat_ = now + options_.heartbeat_interval;
   }
   std::vector<model::FrameworkId> expired;
@@ -548,9 +555,8 @@ void Master::Acknowledge(Context& ctx, Framework& fw, const api::call::Acknowled
 }
 
 model::TaskStatus Master::MasterStatus(const Framework& fw, const model::TaskId& task,
-                                       std::optional<model::AgentId> agent,
-                                       model::TaskState state, model::TaskStatusReason reason,
-                                       std::string message) const {
+                                       std::optional<model::AgentId> agent, model::TaskState state,
+                                       model::TaskStatusReason reason, std::string message) const {
   model::TaskStatus s;
   s.task_id = task;
   s.state = fw.partition_aware() ? state : model::ForNonPartitionAware(state);
@@ -567,9 +573,9 @@ void Master::Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& 
     SendToFramework(ctx, fw, api::Event{api::event::Update{std::move(status)}});
   };
   auto known = [&](const Task& task) {
-    model::TaskStatus s = MasterStatus(fw, task.info->task_id, task.agent_id, task.state,
-                                       TaskStatusReason::kReconciliation,
-                                       "Reconciliation: Latest task state");
+    model::TaskStatus s =
+        MasterStatus(fw, task.info->task_id, task.agent_id, task.state,
+                     TaskStatusReason::kReconciliation, "Reconciliation: Latest task state");
     if (task.status) {
       s.healthy = task.status->healthy;
       s.executor_id = task.status->executor_id;
@@ -615,17 +621,16 @@ void Master::Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& 
                             "Reconciliation: Task is unknown to the agent"));
         break;
       case Agent::State::kUnreachable: {
-        model::TaskStatus s = MasterStatus(fw, t.task_id, t.agent_id, TaskState::kUnreachable,
-                                           TaskStatusReason::kReconciliation,
-                                           "Reconciliation: Task is unreachable");
+        model::TaskStatus s =
+            MasterStatus(fw, t.task_id, t.agent_id, TaskState::kUnreachable,
+                         TaskStatusReason::kReconciliation, "Reconciliation: Task is unreachable");
         s.unreachable_time = agent->second.unreachable_time;
         answer(std::move(s));
         break;
       }
       case Agent::State::kGone:
         answer(MasterStatus(fw, t.task_id, t.agent_id, TaskState::kGoneByOperator,
-                            TaskStatusReason::kReconciliation,
-                            "Reconciliation: Task is gone"));
+                            TaskStatusReason::kReconciliation, "Reconciliation: Task is gone"));
         break;
     }
   }

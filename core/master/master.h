@@ -124,14 +124,14 @@ struct PersistRegistry {
 };
 }  // namespace cmd
 
-using Command = std::variant<cmd::SendEvent, cmd::CloseStream, cmd::SendToAgent,
-                             cmd::CloseAgent, cmd::WakeAt, cmd::PersistRegistry>;
+using Command = std::variant<cmd::SendEvent, cmd::CloseStream, cmd::SendToAgent, cmd::CloseAgent,
+                             cmd::WakeAt, cmd::PersistRegistry>;
 
 // The synchronous answer to an HTTP call, plus what to do.
 struct Output {
   int http_status = 202;
-  std::string http_body;   // text reason for 4xx
-  std::string stream_id;   // set on a successful SUBSCRIBE (Mesos-Stream-Id)
+  std::string http_body;  // text reason for 4xx
+  std::string stream_id;  // set on a successful SUBSCRIBE (Mesos-Stream-Id)
   std::vector<Command> commands;
 };
 

@@ -37,25 +37,26 @@ void Master::OnAgentMessage(Context& ctx, ConnId conn, const AgentToMaster& msg)
   }
   Agent& agent = agents_.at(it->second);
   agent.last_heard = ctx.now;
-  std::visit(Overloaded{
-                 [&](const agent_msg::Register&) {},
-                 [&](const agent_msg::StatusUpdate& u) { OnStatusUpdate(ctx, agent, u); },
-                 [&](const agent_msg::Heartbeat&) {},
-                 [&](const agent_msg::ExecutorMessage& m) {
-                   metrics_.Inc("master/messages_executor_to_framework");
-                   auto fw = frameworks_.find(m.framework_id);
-                   if (fw == frameworks_.end()) return;
-                   SendToFramework(ctx, fw->second,
-                                   api::Event{api::event::Message{agent.id, m.executor_id, m.data}});
-                 },
-                 [&](const agent_msg::ExecutorExited& e) {
-                   auto fw = frameworks_.find(e.framework_id);
-                   if (fw == frameworks_.end()) return;
-                   SendToFramework(ctx, fw->second,
-                                   api::Event{api::event::Failure{agent.id, e.executor_id, e.status}});
-                 },
-             },
-             msg);
+  std::visit(
+      Overloaded{
+          [&](const agent_msg::Register&) {},
+          [&](const agent_msg::StatusUpdate& u) { OnStatusUpdate(ctx, agent, u); },
+          [&](const agent_msg::Heartbeat&) {},
+          [&](const agent_msg::ExecutorMessage& m) {
+            metrics_.Inc("master/messages_executor_to_framework");
+            auto fw = frameworks_.find(m.framework_id);
+            if (fw == frameworks_.end()) return;
+            SendToFramework(ctx, fw->second,
+                            api::Event{api::event::Message{agent.id, m.executor_id, m.data}});
+          },
+          [&](const agent_msg::ExecutorExited& e) {
+            auto fw = frameworks_.find(e.framework_id);
+            if (fw == frameworks_.end()) return;
+            SendToFramework(ctx, fw->second,
+                            api::Event{api::event::Failure{agent.id, e.executor_id, e.status}});
+          },
+      },
+      msg);
 }
 
 void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& reg) {
@@ -175,9 +176,9 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     task.resources_released = model::IsTerminal(rt.state);
     if (restate) {
       // The framework saw UNREACHABLE (or LOST); tell it the real state again.
-      model::TaskStatus s = MasterStatus(fw, task.info->task_id, id, rt.state,
-                                         TaskStatusReason::kAgentReregistered,
-                                         "Agent reregistered");
+      model::TaskStatus s =
+          MasterStatus(fw, task.info->task_id, id, rt.state, TaskStatusReason::kAgentReregistered,
+                       "Agent reregistered");
       s.timestamp = ctx.now.seconds();
       task.status = s;
       SendToFramework(ctx, fw, api::Event{api::event::Update{s}});
@@ -197,9 +198,9 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     Framework& fw = frameworks_.at(key.first);
     task.state = TaskState::kGone;
     task.history.push_back(TaskState::kGone);
-    model::TaskStatus s = MasterStatus(fw, key.second, id, TaskState::kGone,
-                                       TaskStatusReason::kAgentRestarted,
-                                       "Task is unknown to the reregistered agent");
+    model::TaskStatus s =
+        MasterStatus(fw, key.second, id, TaskState::kGone, TaskStatusReason::kAgentRestarted,
+                     "Task is unknown to the reregistered agent");
     s.timestamp = ctx.now.seconds();
     task.status = s;
     SendToFramework(ctx, fw, api::Event{api::event::Update{s}});
@@ -218,7 +219,8 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     allocator_->RemoveAgent(id);
   }
   // Resources of offers on the old connection went back with RemoveAgent; drop the offers.
-  for (const model::OfferId& oid : std::vector<model::OfferId>(agent.offers.begin(), agent.offers.end())) {
+  for (const model::OfferId& oid :
+       std::vector<model::OfferId>(agent.offers.begin(), agent.offers.end())) {
     auto o = offers_.find(oid);
     if (o == offers_.end()) continue;
     if (o->second.expires) offer_expiry_.erase({*o->second.expires, oid});

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "core/base/overloaded.h"
 #include "core/master/master.h"
 
 namespace atl::master {
@@ -18,12 +19,5 @@ struct Master::Context {
   bool persist_quotas = false;
   bool persist = false;
 };
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace atl::master

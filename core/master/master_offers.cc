@@ -152,8 +152,7 @@ void Master::Decline(Context& ctx, Framework& fw, const api::call::Decline& decl
 }
 
 absl::Status Master::ValidateTask(const Framework& fw, const model::TaskInfo& task,
-                                  const model::AgentId& agent,
-                                  const model::Resources& pool) const {
+                                  const model::AgentId& agent, const model::Resources& pool) const {
   if (task.task_id.empty()) return absl::InvalidArgumentError("Task has an empty 'task_id'");
   if (task.task_id.value().find('/') != std::string::npos ||
       task.task_id.value().find('\0') != std::string::npos) {
@@ -171,9 +170,8 @@ absl::Status Master::ValidateTask(const Framework& fw, const model::TaskInfo& ta
     return absl::InvalidArgumentError("Task's 'command.value' is required for a shell command");
   }
   if (task.agent_id != agent) {
-    return absl::InvalidArgumentError(
-        StrCat("Task uses invalid agent: ", task.agent_id.value(), " (the offers are on ",
-               agent.value(), ")"));
+    return absl::InvalidArgumentError(StrCat("Task uses invalid agent: ", task.agent_id.value(),
+                                             " (the offers are on ", agent.value(), ")"));
   }
   if (task.resources.empty()) return absl::InvalidArgumentError("Task uses no resources");
   model::Resources needed = task.resources;
@@ -211,17 +209,16 @@ void Master::LaunchTask(Context& ctx, Framework& fw, Agent& agent, model::TaskIn
   on_agent.insert(id);
   tasks_.emplace(TaskKey{fw.id, id}, std::move(t));
   if (agent.conn) {
-    ctx.out.commands.push_back(
-        cmd::SendToAgent{*agent.conn, master_msg::RunTask{fw.id, std::move(framework), std::move(info)}});
+    ctx.out.commands.push_back(cmd::SendToAgent{
+        *agent.conn, master_msg::RunTask{fw.id, std::move(framework), std::move(info)}});
   }
 }
 
 void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept) {
   auto send_update = [&](const model::TaskId& id, const model::AgentId* agent, TaskState state,
                          TaskStatusReason reason, std::string message) {
-    model::TaskStatus s =
-        MasterStatus(fw, id, agent ? std::optional(*agent) : std::nullopt, state, reason,
-                     std::move(message));
+    model::TaskStatus s = MasterStatus(fw, id, agent ? std::optional(*agent) : std::nullopt, state,
+                                       reason, std::move(message));
     s.timestamp = ctx.now.seconds();
     SendToFramework(ctx, fw, api::Event{api::event::Update{std::move(s)}});
   };
@@ -266,8 +263,7 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
     }
     each_launch_task([&](const model::TaskInfo& t) {
       metrics_.Inc("master/invalid_offers");
-      send_update(t.task_id, nullptr, TaskState::kDropped, TaskStatusReason::kInvalidOffers,
-                  error);
+      send_update(t.task_id, nullptr, TaskState::kDropped, TaskStatusReason::kInvalidOffers, error);
     });
     return;
   }
@@ -302,7 +298,8 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
       case Operation::Type::kLaunch:
         for (model::TaskInfo task : op.launch_tasks) {
           task.resources = WithAllocationRole(task.resources, role);
-          if (task.executor) task.executor->resources = WithAllocationRole(task.executor->resources, role);
+          if (task.executor)
+            task.executor->resources = WithAllocationRole(task.executor->resources, role);
           if (absl::Status s = ValidateTask(fw, task, agent_id, pool); !s.ok()) {
             metrics_.Inc("master/invalid_tasks");
             send_update(task.task_id, &agent_id, TaskState::kError, TaskStatusReason::kTaskInvalid,
@@ -317,12 +314,14 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
       case Operation::Type::kLaunchGroup: {
         std::vector<model::TaskInfo> tasks = op.group_tasks;
         absl::Status status = absl::OkStatus();
-        if (!op.group_executor) status = absl::InvalidArgumentError("LAUNCH_GROUP needs an 'executor'");
+        if (!op.group_executor)
+          status = absl::InvalidArgumentError("LAUNCH_GROUP needs an 'executor'");
         model::Resources group_pool = pool;
         if (status.ok() && op.group_executor) {
           model::Resources exec = WithAllocationRole(op.group_executor->resources, role);
           if (!group_pool.Contains(exec)) {
-            status = absl::InvalidArgumentError("The group's executor uses more resources than offered");
+            status =
+                absl::InvalidArgumentError("The group's executor uses more resources than offered");
           } else {
             group_pool.Subtract(exec);
           }
@@ -353,8 +352,9 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
         bool first_task = true;
         for (model::TaskInfo& task : tasks) {
           task.executor = op.group_executor;
-          task.executor->resources = first_task ? WithAllocationRole(op.group_executor->resources, role)
-                                                : model::Resources{};
+          task.executor->resources = first_task
+                                         ? WithAllocationRole(op.group_executor->resources, role)
+                                         : model::Resources{};
           // LaunchTask adds the executor's resources to the first task's accounting.
           first_task = false;
           LaunchTask(ctx, fw, agent, std::move(task), role);
@@ -367,7 +367,8 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
         for (const model::Resource& r : to.items()) {
           if (r.reservations.empty() || r.ReservationRole() != role ||
               r.reservations.back().type != model::ReservationInfo::Type::kDynamic ||
-              (!fw.info.principal.empty() && r.reservations.back().principal != fw.info.principal)) {
+              (!fw.info.principal.empty() &&
+               r.reservations.back().principal != fw.info.principal)) {
             ok = false;
           }
         }

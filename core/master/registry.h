@@ -32,9 +32,9 @@ struct Registry {
 // What one input changed in the registry: stores apply it as upserts in one transaction, so
 // admitting the 10,000th agent writes one row, not 10,000.
 struct RegistryDelta {
-  std::vector<Registry::AgentEntry> agents;  // upserted, each with info.id set
-  std::optional<std::map<std::string, double>> weights;             // replaced when set
-  std::optional<std::map<std::string, allocator::Quota>> quotas;    // replaced when set
+  std::vector<Registry::AgentEntry> agents;                       // upserted, each with info.id set
+  std::optional<std::map<std::string, double>> weights;           // replaced when set
+  std::optional<std::map<std::string, allocator::Quota>> quotas;  // replaced when set
   uint64_t next_agent_number = 0;
   bool operator==(const RegistryDelta&) const = default;
 

@@ -82,9 +82,8 @@ void WriteFramework(JsonWriter& w, const Master& m, const Framework& fw, bool co
     offers.push_back(&o);
     offered.Add(o.resources.Flatten());
   }
-  std::sort(offers.begin(), offers.end(), [](const OfferEntry* a, const OfferEntry* b) {
-    return a->offer.id < b->offer.id;
-  });
+  std::sort(offers.begin(), offers.end(),
+            [](const OfferEntry* a, const OfferEntry* b) { return a->offer.id < b->offer.id; });
   w.StartObject();
   w.Key("id").String(fw.id.value());
   w.Key("name").String(fw.info.name);
@@ -103,7 +102,8 @@ void WriteFramework(JsonWriter& w, const Master& m, const Framework& fw, bool co
   w.EndArray();
   w.Key("role").String(fw.info.EffectiveRoles().empty() ? "*" : fw.info.EffectiveRoles().front());
   w.Key("capabilities").StartArray();
-  for (model::FrameworkCapability c : fw.info.capabilities) w.String(model::FrameworkCapabilityName(c));
+  for (model::FrameworkCapability c : fw.info.capabilities)
+    w.String(model::FrameworkCapabilityName(c));
   w.EndArray();
   w.Key("registered_time").Double(fw.registered_time.seconds());
   if (fw.reregistered_time) w.Key("reregistered_time").Double(fw.reregistered_time->seconds());
@@ -142,10 +142,14 @@ void WriteFramework(JsonWriter& w, const Master& m, const Framework& fw, bool co
 
 std::string_view AgentStateName(Agent::State s) {
   switch (s) {
-    case Agent::State::kRegistered: return "registered";
-    case Agent::State::kRecovered: return "recovered";
-    case Agent::State::kUnreachable: return "unreachable";
-    case Agent::State::kGone: return "gone";
+    case Agent::State::kRegistered:
+      return "registered";
+    case Agent::State::kRecovered:
+      return "recovered";
+    case Agent::State::kUnreachable:
+      return "unreachable";
+    case Agent::State::kGone:
+      return "gone";
   }
   return "";
 }
@@ -187,7 +191,11 @@ void WriteAgent(JsonWriter& w, const Master& m, const Agent& a) {
   w.Key("deactivated").Bool(false);
   w.Key("state").String(AgentStateName(a.state));
   w.Key("version").String(m.info().version);
-  w.Key("capabilities").StartArray().String("MULTI_ROLE").String("RESERVATION_REFINEMENT").EndArray();
+  w.Key("capabilities")
+      .StartArray()
+      .String("MULTI_ROLE")
+      .String("RESERVATION_REFINEMENT")
+      .EndArray();
   w.EndObject();
 }
 
@@ -227,7 +235,8 @@ std::string RenderState(const Master& m, Timestamp now) {
   w.Key("unreachable_slaves").Int(unreachable);
   w.Key("flags").StartObject();
   w.Key("allocation_interval").String(m.options().allocation_interval.ToString());
-  w.Key("offer_timeout").String(m.options().offer_timeout ? m.options().offer_timeout->ToString() : "");
+  w.Key("offer_timeout")
+      .String(m.options().offer_timeout ? m.options().offer_timeout->ToString() : "");
   w.Key("port").String(std::to_string(m.options().port));
   w.Key("hostname").String(m.options().hostname);
   w.EndObject();
@@ -279,7 +288,8 @@ std::string RenderStateSummary(const Master& m) {
     for (const auto& [fw, ids] : a.tasks) {
       fws.push_back(fw.value());
       for (const model::TaskId& tid : ids) {
-        if (const Task* t = m.FindTask(fw, tid)) counts[std::string(model::TaskStateName(t->state))]++;
+        if (const Task* t = m.FindTask(fw, tid))
+          counts[std::string(model::TaskStateName(t->state))]++;
       }
     }
     for (const auto& [state, n] : counts) w.Key(state).Uint64(n);

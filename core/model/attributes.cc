@@ -4,16 +4,18 @@
 
 #include "core/base/strings.h"
 
-#include "core/base/strings.h"
-
 namespace atl::model {
 
 std::string Attribute::ValueString() const {
   switch (type) {
-    case ValueType::kText: return text;
-    case ValueType::kScalar: return scalar.ToString();
-    case ValueType::kRanges: return ranges.ToString();
-    case ValueType::kSet: return atl::StrCat("{", atl::Join(set, ","), "}");
+    case ValueType::kText:
+      return text;
+    case ValueType::kScalar:
+      return scalar.ToString();
+    case ValueType::kRanges:
+      return ranges.ToString();
+    case ValueType::kSet:
+      return atl::StrCat("{", atl::Join(set, ","), "}");
   }
   return "";
 }
@@ -32,7 +34,9 @@ absl::StatusOr<Attributes> ParseAttributes(std::string_view text) {
     double d;
     if (!value.empty() && value.front() == '[') {
       auto r = Ranges::Parse(value);
-      if (!r.ok()) return absl::InvalidArgumentError(atl::StrCat("attribute '", a.name, "': ", r.status().message()));
+      if (!r.ok())
+        return absl::InvalidArgumentError(
+            atl::StrCat("attribute '", a.name, "': ", r.status().message()));
       a.type = ValueType::kRanges;
       a.ranges = *r;
     } else if (!value.empty() && value.front() == '{' && value.back() == '}') {

@@ -248,7 +248,7 @@ struct Offer {
   FrameworkId framework_id;
   AgentId agent_id;
   std::string hostname;
-  std::optional<Address> url_address;  // the agent's endpoint: url {scheme, address, path}
+  std::optional<Address> url_address;          // the agent's endpoint: url {scheme, address, path}
   std::optional<std::string> allocation_role;  // allocation_info.role (MULTI_ROLE only)
   Resources resources;
   Attributes attributes;
@@ -270,10 +270,10 @@ struct Operation {
   enum class Type { kUnknown, kLaunch, kLaunchGroup, kReserve, kUnreserve, kCreate, kDestroy };
   Type type = Type::kUnknown;
   std::optional<OperationId> id;
-  std::vector<TaskInfo> launch_tasks;           // LAUNCH.task_infos
+  std::vector<TaskInfo> launch_tasks;          // LAUNCH.task_infos
   std::optional<ExecutorInfo> group_executor;  // LAUNCH_GROUP.executor
-  std::vector<TaskInfo> group_tasks;            // LAUNCH_GROUP.task_group.tasks
-  Resources resources;                          // RESERVE / UNRESERVE resources, CREATE / DESTROY volumes
+  std::vector<TaskInfo> group_tasks;           // LAUNCH_GROUP.task_group.tasks
+  Resources resources;  // RESERVE / UNRESERVE resources, CREATE / DESTROY volumes
   bool operator==(const Operation&) const = default;
 };
 

@@ -4,8 +4,6 @@
 
 #include "core/base/strings.h"
 
-#include "core/base/strings.h"
-
 namespace atl::model {
 
 Ranges::Ranges(std::vector<Range> ranges) : ranges_(std::move(ranges)) { Normalize(); }

@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "core/base/strings.h"
-
-#include "core/base/strings.h"
 #include "core/base/check.h"
+#include "core/base/strings.h"
 
 namespace atl::model {
 
@@ -25,10 +23,14 @@ const std::string& Resource::ReservationRole() const {
 
 bool Resource::IsEmpty() const {
   switch (type) {
-    case ValueType::kScalar: return scalar.milli() <= 0;
-    case ValueType::kRanges: return ranges.empty();
-    case ValueType::kSet: return set.empty();
-    case ValueType::kText: return false;
+    case ValueType::kScalar:
+      return scalar.milli() <= 0;
+    case ValueType::kRanges:
+      return ranges.empty();
+    case ValueType::kSet:
+      return set.empty();
+    case ValueType::kText:
+      return false;
   }
   return true;
 }
@@ -78,8 +80,12 @@ void Resources::Add(const Resource& r) {
   for (Resource& mine : items_) {
     if (!Combinable(mine, r)) continue;
     switch (r.type) {
-      case ValueType::kScalar: mine.scalar += r.scalar; break;
-      case ValueType::kRanges: mine.ranges.Add(r.ranges); break;
+      case ValueType::kScalar:
+        mine.scalar += r.scalar;
+        break;
+      case ValueType::kRanges:
+        mine.ranges.Add(r.ranges);
+        break;
       case ValueType::kSet: {
         std::vector<std::string> merged;
         std::set_union(mine.set.begin(), mine.set.end(), r.set.begin(), r.set.end(),
@@ -87,7 +93,8 @@ void Resources::Add(const Resource& r) {
         mine.set = std::move(merged);
         break;
       }
-      case ValueType::kText: break;
+      case ValueType::kText:
+        break;
     }
     return;
   }
@@ -107,11 +114,14 @@ bool Resources::Contains(const Resource& r) const {
     }
     if (!Combinable(mine, r)) continue;
     switch (r.type) {
-      case ValueType::kScalar: return mine.scalar >= r.scalar;
-      case ValueType::kRanges: return mine.ranges.Contains(r.ranges);
+      case ValueType::kScalar:
+        return mine.scalar >= r.scalar;
+      case ValueType::kRanges:
+        return mine.ranges.Contains(r.ranges);
       case ValueType::kSet:
         return std::includes(mine.set.begin(), mine.set.end(), r.set.begin(), r.set.end());
-      case ValueType::kText: return true;
+      case ValueType::kText:
+        return true;
     }
   }
   return false;
@@ -137,7 +147,9 @@ void Resources::Subtract(const Resources& rs) {
           ATOLL_CHECK(mine.scalar >= r.scalar) << "subtracting " << r.name << " beyond zero";
           mine.scalar -= r.scalar;
           break;
-        case ValueType::kRanges: mine.ranges.Subtract(r.ranges); break;
+        case ValueType::kRanges:
+          mine.ranges.Subtract(r.ranges);
+          break;
         case ValueType::kSet: {
           std::vector<std::string> left;
           std::set_difference(mine.set.begin(), mine.set.end(), r.set.begin(), r.set.end(),
@@ -145,7 +157,8 @@ void Resources::Subtract(const Resources& rs) {
           mine.set = std::move(left);
           break;
         }
-        case ValueType::kText: break;
+        case ValueType::kText:
+          break;
       }
       if (r.IsPersistentVolume() || mine.IsEmpty()) items_.erase(items_.begin() + i);
       done = true;
@@ -270,10 +283,17 @@ std::string Resources::ToString() const {
     if (r.IsPersistentVolume()) atl::StrAppend(&s, "[", r.disk->persistence_id, "]");
     s += ":";
     switch (r.type) {
-      case ValueType::kScalar: s += r.scalar.ToString(); break;
-      case ValueType::kRanges: s += r.ranges.ToString(); break;
-      case ValueType::kSet: atl::StrAppend(&s, "{", atl::Join(r.set, ","), "}"); break;
-      case ValueType::kText: break;
+      case ValueType::kScalar:
+        s += r.scalar.ToString();
+        break;
+      case ValueType::kRanges:
+        s += r.ranges.ToString();
+        break;
+      case ValueType::kSet:
+        atl::StrAppend(&s, "{", atl::Join(r.set, ","), "}");
+        break;
+      case ValueType::kText:
+        break;
     }
     parts.push_back(std::move(s));
   }
@@ -348,15 +368,18 @@ absl::Status ValidateRole(std::string_view role) {
   if (role == "*") return absl::OkStatus();
   if (role.empty()) return absl::InvalidArgumentError("role must not be empty");
   if (role.front() == '/' || role.back() == '/') {
-    return absl::InvalidArgumentError(atl::StrCat("role '", role, "' must not start or end with '/'"));
+    return absl::InvalidArgumentError(
+        atl::StrCat("role '", role, "' must not start or end with '/'"));
   }
   for (std::string_view part : atl::Split(role, '/', /*skip_empty=*/false)) {
     if (part.empty() || part == "." || part == ".." || part.front() == '-' || part == "*") {
-      return absl::InvalidArgumentError(atl::StrCat("role '", role, "' has an invalid component '", part, "'"));
+      return absl::InvalidArgumentError(
+          atl::StrCat("role '", role, "' has an invalid component '", part, "'"));
     }
     for (char c : part) {
       if (std::isspace(static_cast<unsigned char>(c)) || c == '\\' || c < 0x20) {
-        return absl::InvalidArgumentError(atl::StrCat("role '", role, "' contains whitespace or control characters"));
+        return absl::InvalidArgumentError(
+            atl::StrCat("role '", role, "' contains whitespace or control characters"));
       }
     }
   }

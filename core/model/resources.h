@@ -33,10 +33,10 @@ struct ReservationInfo {
 
 // Persistent volume data carried by a disk resource.
 struct DiskInfo {
-  std::string persistence_id;         // empty: not a persistent volume
+  std::string persistence_id;  // empty: not a persistent volume
   std::string persistence_principal;
   std::string container_path;
-  std::string mode = "RW";            // "RW" or "RO"
+  std::string mode = "RW";  // "RW" or "RO"
   bool operator==(const DiskInfo&) const = default;
 };
 
@@ -75,7 +75,8 @@ class Resources {
   // Parses Mesos's text form: "cpus:4;mem:1024;disk:2048;ports:[31000-32000];cpus(ads):8;
   // zones:{a,b}". A role in parentheses makes a static reservation; `default_role` applies
   // to items without one ("*" = unreserved).
-  static absl::StatusOr<Resources> Parse(std::string_view text, std::string_view default_role = "*");
+  static absl::StatusOr<Resources> Parse(std::string_view text,
+                                         std::string_view default_role = "*");
 
   const std::vector<Resource>& items() const { return items_; }
   bool empty() const { return items_.empty(); }
@@ -91,8 +92,14 @@ class Resources {
 
   Resources operator+(const Resources& o) const;
   Resources operator-(const Resources& o) const;
-  Resources& operator+=(const Resources& o) { Add(o); return *this; }
-  Resources& operator-=(const Resources& o) { Subtract(o); return *this; }
+  Resources& operator+=(const Resources& o) {
+    Add(o);
+    return *this;
+  }
+  Resources& operator-=(const Resources& o) {
+    Subtract(o);
+    return *this;
+  }
   // Order-insensitive: the same items in any order are equal.
   bool operator==(const Resources& o) const;
 

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace atl::model {
 
 Scalar Scalar::FromDouble(double v) {

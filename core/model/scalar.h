@@ -21,8 +21,14 @@ class Scalar {
 
   constexpr Scalar operator+(Scalar o) const { return Scalar(milli_ + o.milli_); }
   constexpr Scalar operator-(Scalar o) const { return Scalar(milli_ - o.milli_); }
-  constexpr Scalar& operator+=(Scalar o) { milli_ += o.milli_; return *this; }
-  constexpr Scalar& operator-=(Scalar o) { milli_ -= o.milli_; return *this; }
+  constexpr Scalar& operator+=(Scalar o) {
+    milli_ += o.milli_;
+    return *this;
+  }
+  constexpr Scalar& operator-=(Scalar o) {
+    milli_ -= o.milli_;
+    return *this;
+  }
   constexpr auto operator<=>(const Scalar&) const = default;
 
   // Shortest form: "1", "0.5", "1024".

@@ -70,11 +70,11 @@ bool IsTerminal(TaskState state);
 // UNKNOWN and DROPPED all read as TASK_LOST.
 TaskState ForNonPartitionAware(TaskState state);
 
-std::string_view TaskStateName(TaskState state);           // "TASK_RUNNING"
+std::string_view TaskStateName(TaskState state);  // "TASK_RUNNING"
 std::optional<TaskState> ParseTaskState(std::string_view name);
-std::string_view SourceName(TaskStatusSource source);      // "SOURCE_MASTER"
+std::string_view SourceName(TaskStatusSource source);  // "SOURCE_MASTER"
 std::optional<TaskStatusSource> ParseSource(std::string_view name);
-std::string_view ReasonName(TaskStatusReason reason);      // "REASON_INVALID_OFFERS"
+std::string_view ReasonName(TaskStatusReason reason);  // "REASON_INVALID_OFFERS"
 std::optional<TaskStatusReason> ParseReason(std::string_view name);
 
 }  // namespace atl::model

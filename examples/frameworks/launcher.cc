@@ -9,7 +9,6 @@
 // With --then-kill it kills every task once all run, waits for TASK_KILLED, tears the framework
 // down and exits 0. Exit 1: a task failed or the driver stopped on an error; exit 2: timeout.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -89,7 +88,8 @@ class Launcher : public api::Scheduler {
         continue;
       }
       std::printf("launching %zu task(s) on %s\n", tasks.size(), offer.hostname.c_str());
-      for (const model::TaskInfo& t : tasks) states_[t.task_id.value()] = model::TaskState::kStaging;
+      for (const model::TaskInfo& t : tasks)
+        states_[t.task_id.value()] = model::TaskState::kStaging;
       if (absl::Status s = driver->LaunchTasks({offer.id}, std::move(tasks), model::Filters{});
           !s.ok()) {
         std::printf("launch failed: %s\n", std::string(s.message()).c_str());
@@ -108,8 +108,7 @@ class Launcher : public api::Scheduler {
     const int running = Count(model::TaskState::kRunning);
     std::printf("task %s is %s%s%s (%d/%d running)\n", status.task_id.value().c_str(),
                 std::string(model::TaskStateName(status.state)).c_str(),
-                status.message.empty() ? "" : ": ", status.message.c_str(), running,
-                flags_.tasks);
+                status.message.empty() ? "" : ": ", status.message.c_str(), running, flags_.tasks);
     if (model::IsTerminal(status.state) &&
         !(killing_ && status.state == model::TaskState::kKilled)) {
       std::printf("task %s ended unexpectedly; giving up\n", status.task_id.value().c_str());
@@ -175,8 +174,8 @@ class Launcher : public api::Scheduler {
         model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(flags_.cpus)),
         model::Resource::MakeScalar("mem", model::Scalar::FromDouble(flags_.mem))};
     // MULTI_ROLE offers carry their allocation role; the task's resources must match it.
-    task.resources = offer.allocation_role ? resources.AllocatedTo(*offer.allocation_role)
-                                           : resources;
+    task.resources =
+        offer.allocation_role ? resources.AllocatedTo(*offer.allocation_role) : resources;
     model::CommandInfo command;
     command.shell = true;
     command.value = flags_.command;
@@ -199,15 +198,17 @@ int Main(int argc, char** argv) {
   Flags flags;
   CLI::App app{"Launches N command tasks through the v1 scheduler API and waits until they run"};
   app.add_option("--master", flags.master, "Master address HOST:PORT")->capture_default_str();
-  app.add_option("--tasks", flags.tasks, "Number of tasks")->check(CLI::PositiveNumber)
+  app.add_option("--tasks", flags.tasks, "Number of tasks")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--cpus", flags.cpus, "CPUs per task")->check(CLI::PositiveNumber)
+  app.add_option("--cpus", flags.cpus, "CPUs per task")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--mem", flags.mem, "Memory per task (MB)")->check(CLI::PositiveNumber)
+  app.add_option("--mem", flags.mem, "Memory per task (MB)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--command", flags.command, "Shell command of each task")->capture_default_str();
-  app.add_option("--name", flags.name, "Framework name and task id prefix")
-      ->capture_default_str();
+  app.add_option("--name", flags.name, "Framework name and task id prefix")->capture_default_str();
   app.add_option("--role", flags.role, "Role to subscribe with")->capture_default_str();
   app.add_option("--failover-timeout", flags.failover_timeout,
                  "Seconds the master keeps the framework (and its tasks) after we exit")

@@ -44,7 +44,8 @@ TEST(ResourceJson, UnreservedResourcesSayRoleStar) {
 TEST(ResourceJson, StaticReservationIsARoleWithoutReservation) {
   model::Resource r = Scalar("cpus", 8);
   r.reservations = {{Type::kStatic, "ads", "", {}}};
-  const std::string json = R"([{"name":"cpus","type":"SCALAR","scalar":{"value":8.0},"role":"ads"}])";
+  const std::string json =
+      R"([{"name":"cpus","type":"SCALAR","scalar":{"value":8.0},"role":"ads"}])";
   EXPECT_EQ(ToJson(model::Resources({r}), WriteResources), json);
   EXPECT_EQ(Resources(json), model::Resources({r}));
 }
@@ -117,9 +118,10 @@ TEST(ResourceJson, ScalarsKeepThreeDecimals) {
 }
 
 TEST(ResourceJson, RangeBoundsMayBeNumericStrings) {
-  EXPECT_EQ(Resources(R"([{"name":"ports","type":"RANGES","ranges":{"range":[)"
-                      R"({"begin":"31000","end":"31001"}]}}])"),
-            model::Resources({model::Resource::MakeRanges("ports", model::Ranges({{31000, 31001}}))}));
+  EXPECT_EQ(
+      Resources(R"([{"name":"ports","type":"RANGES","ranges":{"range":[)"
+                R"({"begin":"31000","end":"31001"}]}}])"),
+      model::Resources({model::Resource::MakeRanges("ports", model::Ranges({{31000, 31001}}))}));
 }
 
 TEST(ResourceJson, ErrorsNameThePath) {
@@ -165,10 +167,9 @@ TEST(ResourceJson, RoundTripsTheSampleResources) {
 TEST(FlatResourcesJson, SumsAcrossRolesAndAlwaysHasTheFourBasics) {
   model::Resource reserved_cpus = Scalar("cpus", 1);
   reserved_cpus.reservations = {{Type::kStatic, "web", "", {}}};
-  model::Resources rs({Scalar("cpus", 3), reserved_cpus, Scalar("mem", 14863),
-                       Scalar("disk", 35000),
-                       model::Resource::MakeRanges(
-                           "ports", model::Ranges({{31000, 31099}, {31101, 32000}}))});
+  model::Resources rs(
+      {Scalar("cpus", 3), reserved_cpus, Scalar("mem", 14863), Scalar("disk", 35000),
+       model::Resource::MakeRanges("ports", model::Ranges({{31000, 31099}, {31101, 32000}}))});
   EXPECT_EQ(ToJson(rs, WriteFlatResources),
             R"({"cpus":4.0,"gpus":0.0,"mem":14863.0,"disk":35000.0,)"
             R"("ports":"[31000-31099, 31101-32000]"})");
@@ -320,9 +321,8 @@ TEST(TaskStatusJson, BytesAreBase64) {
 }
 
 TEST(TaskStatusJson, Base64PaddingIsOptionalOnInput) {
-  absl::StatusOr<model::TaskStatus> s =
-      ParseJson(R"({"task_id":{"value":"t"},"state":"TASK_FINISHED","data":"aGk"})",
-                ParseTaskStatus);
+  absl::StatusOr<model::TaskStatus> s = ParseJson(
+      R"({"task_id":{"value":"t"},"state":"TASK_FINISHED","data":"aGk"})", ParseTaskStatus);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->data, "hi");
 }
@@ -363,8 +363,7 @@ TEST(OperationJson, ShapesOfReserveAndCreate) {
 }
 
 TEST(OperationJson, LaunchGroupNeedsExecutorAndTaskGroup) {
-  EXPECT_EQ(ParseJson(R"({"type":"LAUNCH_GROUP","launch_group":{"task_group":{}}})",
-                      ParseOperation)
+  EXPECT_EQ(ParseJson(R"({"type":"LAUNCH_GROUP","launch_group":{"task_group":{}}})", ParseOperation)
                 .status()
                 .message(),
             "launch_group.executor: required");

@@ -78,8 +78,8 @@ TEST(SchedulerCallJson, MinimalCallsRoundTrip) {
 // ---- exact shapes (reference/mesos.md §1.7) ----
 
 TEST(SchedulerEventJson, SubscribedHasTheMesosShape) {
-  Event event{event::Subscribed{model::FrameworkId("8c1e2f3a-5d6b-4c7d-8e9f-0a1b2c3d4e5f-0000"),
-                                15, testing::SampleMasterInfo()}};
+  Event event{event::Subscribed{model::FrameworkId("8c1e2f3a-5d6b-4c7d-8e9f-0a1b2c3d4e5f-0000"), 15,
+                                testing::SampleMasterInfo()}};
   EXPECT_EQ(SerializeEvent(event),
             R"({"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":)"
             R"("8c1e2f3a-5d6b-4c7d-8e9f-0a1b2c3d4e5f-0000"},"heartbeat_interval_seconds":15.0,)"
@@ -142,10 +142,10 @@ TEST(SchedulerEventJson, OffersToAMultiRoleFrameworkShowRoleStarAndAllocationInf
   offer.url_address = model::Address{"agent-3.example", "10.0.0.13", 5051};
   offer.allocation_role = "web";
   offer.resources =
-      model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(3.9)),
-                        model::Resource::MakeScalar("mem", model::Scalar::FromDouble(14863)),
-                        model::Resource::MakeRanges(
-                            "ports", model::Ranges({{31000, 31099}, {31101, 32000}}))})
+      model::Resources(
+          {model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(3.9)),
+           model::Resource::MakeScalar("mem", model::Scalar::FromDouble(14863)),
+           model::Resource::MakeRanges("ports", model::Ranges({{31000, 31099}, {31101, 32000}}))})
           .AllocatedTo("web");
   offer.attributes = {testing::TextAttribute("rack", "r12")};
   EXPECT_EQ(
@@ -221,11 +221,12 @@ TEST(SchedulerCallJson, ParsesTheDocsAcceptWithLaunch) {
   EXPECT_EQ(task.name, "web.1");
   EXPECT_EQ(task.task_id.value(), "web.3f6c2a1e-1b2c-4d5e-8f90-123456789abc");
   EXPECT_EQ(task.agent_id.value(), "8c1e-S3");
-  EXPECT_EQ(task.resources,
-            model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromMilli(500)),
-                              model::Resource::MakeScalar("mem", model::Scalar::FromMilli(256000)),
-                              model::Resource::MakeRanges("ports", model::Ranges({{31005, 31005}}))})
-                .AllocatedTo("web"));
+  EXPECT_EQ(
+      task.resources,
+      model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromMilli(500)),
+                        model::Resource::MakeScalar("mem", model::Scalar::FromMilli(256000)),
+                        model::Resource::MakeRanges("ports", model::Ranges({{31005, 31005}}))})
+          .AllocatedTo("web"));
   ASSERT_TRUE(task.command.has_value());
   EXPECT_TRUE(task.command->shell);
   EXPECT_EQ(task.command->value, "./server --port $PORT0");
@@ -290,12 +291,11 @@ TEST(SchedulerCallJson, UnknownKeysAreIgnoredAndNullMeansUnset) {
 }
 
 TEST(SchedulerCallJson, IntegersAndDoublesMayBeNumericStrings) {
-  absl::StatusOr<Call> call = ParseCall(
-      R"({"type":"KILL","kill":{"task_id":{"value":"t"},)"
-      R"("kill_policy":{"grace_period":{"nanoseconds":"10000000000"}}}})");
+  absl::StatusOr<Call> call =
+      ParseCall(R"({"type":"KILL","kill":{"task_id":{"value":"t"},)"
+                R"("kill_policy":{"grace_period":{"nanoseconds":"10000000000"}}}})");
   ASSERT_TRUE(call.ok()) << call.status();
-  EXPECT_EQ(std::get<call::Kill>(call->body).kill_policy,
-            model::KillPolicy{Duration::Seconds(10)});
+  EXPECT_EQ(std::get<call::Kill>(call->body).kill_policy, model::KillPolicy{Duration::Seconds(10)});
 
   absl::StatusOr<Call> decline =
       ParseCall(R"({"type":"DECLINE","decline":{"filters":{"refuse_seconds":"120.5"}}})");
@@ -304,12 +304,10 @@ TEST(SchedulerCallJson, IntegersAndDoublesMayBeNumericStrings) {
 }
 
 TEST(SchedulerCallJson, IntegralDoublesAreAcceptedForIntegers) {
-  absl::StatusOr<Call> call = ParseCall(
-      R"({"type":"KILL","kill":{"task_id":{"value":"t"},)"
-      R"("kill_policy":{"grace_period":{"nanoseconds":1e10}}}})");
+  absl::StatusOr<Call> call = ParseCall(R"({"type":"KILL","kill":{"task_id":{"value":"t"},)"
+                                        R"("kill_policy":{"grace_period":{"nanoseconds":1e10}}}})");
   ASSERT_TRUE(call.ok()) << call.status();
-  EXPECT_EQ(std::get<call::Kill>(call->body).kill_policy,
-            model::KillPolicy{Duration::Seconds(10)});
+  EXPECT_EQ(std::get<call::Kill>(call->body).kill_policy, model::KillPolicy{Duration::Seconds(10)});
 }
 
 TEST(SchedulerEventJson, UnknownEnumNamesInOptionalFieldsAreDropped) {
@@ -323,9 +321,9 @@ TEST(SchedulerEventJson, UnknownEnumNamesInOptionalFieldsAreDropped) {
 }
 
 TEST(SchedulerCallJson, UnknownFrameworkCapabilitiesAreDropped) {
-  absl::StatusOr<Call> call = ParseCall(
-      R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n",)"
-      R"("capabilities":[{"type":"TELEPATHY"},{"type":"MULTI_ROLE"},{}]}}})");
+  absl::StatusOr<Call> call =
+      ParseCall(R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n",)"
+                R"("capabilities":[{"type":"TELEPATHY"},{"type":"MULTI_ROLE"},{}]}}})");
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(std::get<call::Subscribe>(call->body).framework_info.capabilities,
             std::vector<model::FrameworkCapability>{model::FrameworkCapability::kMultiRole});
@@ -476,17 +474,18 @@ TEST(SchedulerCallJsonErrors, StringsMustBeValidUtf8) {
   EXPECT_THAT(CallError("{\"type\":\"TEARDOWN\",\"x\":\"\xff\"}"), HasSubstr("invalid JSON"));
   EXPECT_EQ(CallError(R"({"type":"KILL","kill":{"task_id":{"value":"\udc00"}}})"),
             "kill.task_id.value: invalid UTF-8 in string");
-  absl::StatusOr<Call> ok = ParseCall(R"({"type":"KILL","kill":{"task_id":{"value":"\u00e9\ud83d\ude00"}}})");
+  absl::StatusOr<Call> ok =
+      ParseCall(R"({"type":"KILL","kill":{"task_id":{"value":"\u00e9\ud83d\ude00"}}})");
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(std::get<call::Kill>(ok->body).task_id.value(), "\xc3\xa9\xf0\x9f\x98\x80");
 }
 
 TEST(SchedulerCallJsonErrors, DeepNestingIsRejected) {
-  std::string deep = R"({"type":"TEARDOWN","x":)" + std::string(100, '[') +
-                     std::string(100, ']') + "}";
+  std::string deep =
+      R"({"type":"TEARDOWN","x":)" + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_THAT(CallError(deep), HasSubstr("nested deeper than 64"));
-  std::string fine = R"({"type":"TEARDOWN","x":)" + std::string(60, '[') +
-                     std::string(60, ']') + "}";
+  std::string fine =
+      R"({"type":"TEARDOWN","x":)" + std::string(60, '[') + std::string(60, ']') + "}";
   EXPECT_EQ(CallError(fine), R"(OK: {"type":"TEARDOWN"})");
   // Brackets inside strings do not count.
   std::string quoted = R"({"type":"TEARDOWN","x":")" + std::string(100, '[') + R"(\""})";

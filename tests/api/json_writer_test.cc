@@ -46,8 +46,7 @@ TEST(JsonWriter, IntegersUseTheirFullRange) {
       .Int64(std::numeric_limits<int64_t>::min())
       .Uint64(std::numeric_limits<uint64_t>::max())
       .EndArray();
-  EXPECT_EQ(w.Finish(),
-            "[-2147483648,4294967295,-9223372036854775808,18446744073709551615]");
+  EXPECT_EQ(w.Finish(), "[-2147483648,4294967295,-9223372036854775808,18446744073709551615]");
 }
 
 std::string DoubleJson(double v) {
@@ -94,8 +93,11 @@ TEST(JsonWriter, NeverEmitsANewline) {
 
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(StringJson("\xc3\xa9\xf0\x9f\x98\x80"), "\"\xc3\xa9\xf0\x9f\x98\x80\"");
-  EXPECT_EQ(StringJson("a\xff" "b"), "\"a\xef\xbf\xbd" "b\"");
-  EXPECT_EQ(StringJson("\xc3"), "\"\xef\xbf\xbd\"");                 // truncated sequence
+  EXPECT_EQ(StringJson("a\xff"
+                       "b"),
+            "\"a\xef\xbf\xbd"
+            "b\"");
+  EXPECT_EQ(StringJson("\xc3"), "\"\xef\xbf\xbd\"");                  // truncated sequence
   EXPECT_EQ(StringJson("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");  // overlong '/'
   EXPECT_EQ(StringJson("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // surrogate
 }

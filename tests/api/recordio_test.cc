@@ -13,8 +13,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::vector<std::string> kRecords = {
-    R"({"type":"HEARTBEAT"})", "x", std::string(300, 'p'), "multi\nline payload"};
+const std::vector<std::string> kRecords = {R"({"type":"HEARTBEAT"})", "x", std::string(300, 'p'),
+                                           "multi\nline payload"};
 
 std::string Stream() {
   std::string out;

@@ -16,8 +16,7 @@ inline model::Labels SampleLabels() {
 }
 
 inline model::ReservationInfo Reservation(model::ReservationInfo::Type type, std::string role,
-                                          std::string principal = "",
-                                          model::Labels labels = {}) {
+                                          std::string principal = "", model::Labels labels = {}) {
   return {type, std::move(role), std::move(principal), std::move(labels)};
 }
 
@@ -33,8 +32,8 @@ inline model::Resources SampleResources() {
   mem.allocation_role = "web";
 
   model::Resource ports = model::Resource::MakeRanges(
-      "ports", model::Ranges({{31000, 31005}, {31010, 31010}, {0, 0},
-                              {UINT64_MAX - 1, UINT64_MAX}}));
+      "ports",
+      model::Ranges({{31000, 31005}, {31010, 31010}, {0, 0}, {UINT64_MAX - 1, UINT64_MAX}}));
   ports.reservations = {Reservation(Type::kStatic, "web")};
 
   model::Resource zones = model::Resource::MakeSet("zones", {"b", "a"});
@@ -57,8 +56,8 @@ inline model::Resources SampleResources() {
   shared.disk = model::DiskInfo{"vol-2", "", "shared", "RO"};
   shared.shared = true;
 
-  return model::Resources({cpus, mem, ports, zones, refined, static_with_principal, volume,
-                           shared});
+  return model::Resources(
+      {cpus, mem, ports, zones, refined, static_with_principal, volume, shared});
 }
 
 inline model::Attribute TextAttribute(std::string name, std::string text) {
@@ -104,10 +103,9 @@ inline model::FrameworkInfo SampleFrameworkInfo() {
   f.hostname = "sched-1.example";
   f.webui_url = "http://sched-1.example:8080/";
   f.labels = SampleLabels();
-  f.capabilities = {model::FrameworkCapability::kMultiRole,
-                    model::FrameworkCapability::kPartitionAware,
-                    model::FrameworkCapability::kTaskKillingState,
-                    model::FrameworkCapability::kRegionAware};
+  f.capabilities = {
+      model::FrameworkCapability::kMultiRole, model::FrameworkCapability::kPartitionAware,
+      model::FrameworkCapability::kTaskKillingState, model::FrameworkCapability::kRegionAware};
   f.min_allocatable_resources["web"] = {
       model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(0.1)),
                         model::Resource::MakeScalar("mem", model::Scalar::FromDouble(32))}),
@@ -156,8 +154,9 @@ inline model::ExecutorInfo SampleExecutor() {
   e.framework_id = model::FrameworkId("8c1e2f3a-0000");
   e.command = SampleCommand();
   e.container = SampleContainer();
-  e.resources = model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(0.1)),
-                                  model::Resource::MakeScalar("mem", model::Scalar::FromDouble(32))});
+  e.resources =
+      model::Resources({model::Resource::MakeScalar("cpus", model::Scalar::FromDouble(0.1)),
+                        model::Resource::MakeScalar("mem", model::Scalar::FromDouble(32))});
   e.name = "custom executor";
   e.labels = SampleLabels();
   e.shutdown_grace_period = Duration::Seconds(5);
@@ -277,8 +276,8 @@ inline std::vector<Call> OneCallOfEachType() {
                  model::KillPolicy{Duration::Milliseconds(1500)}});
   add(call::Shutdown{model::ExecutorId("exec-1"), model::AgentId("S3")});
   add(call::Acknowledge{model::AgentId("S3"), model::TaskId("web.1"), SampleStatus().uuid});
-  add(call::Reconcile{{{model::TaskId("web.1"), model::AgentId("S3")},
-                       {model::TaskId("web.2"), std::nullopt}}});
+  add(call::Reconcile{
+      {{model::TaskId("web.1"), model::AgentId("S3")}, {model::TaskId("web.2"), std::nullopt}}});
   add(call::Message{model::AgentId("S3"), model::ExecutorId("exec-1"),
                     std::string("\x00hello\xff", 7)});
   add(call::Request{{{model::AgentId("S3"), SampleResources()}, {std::nullopt, {}}}});
@@ -296,8 +295,10 @@ inline std::vector<Event> OneEventOfEachType() {
   add(event::Offers{{SampleOffer(), second}});
   add(event::InverseOffers{{{model::OfferId("I1"), model::FrameworkId("8c1e-0000"),
                              model::AgentId("S3"), SampleUnavailability()},
-                            {model::OfferId("I2"), model::FrameworkId("8c1e-0000"),
-                             std::nullopt, {Timestamp::FromNanoseconds(5), std::nullopt}}}});
+                            {model::OfferId("I2"),
+                             model::FrameworkId("8c1e-0000"),
+                             std::nullopt,
+                             {Timestamp::FromNanoseconds(5), std::nullopt}}}});
   add(event::Rescind{model::OfferId("8c1e-O17")});
   add(event::RescindInverseOffer{model::OfferId("I1")});
   add(event::Update{SampleStatus()});

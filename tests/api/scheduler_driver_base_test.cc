@@ -65,8 +65,7 @@ class RecordingScheduler : public Scheduler {
     log.push_back("rescinded " + id.value());
   }
   void StatusUpdate(SchedulerDriver* d, const model::TaskStatus& s) override {
-    log.push_back("update " + s.task_id.value() + " " +
-                  std::string(model::TaskStateName(s.state)));
+    log.push_back("update " + s.task_id.value() + " " + std::string(model::TaskStateName(s.state)));
     if (on_update) on_update(d, s);
   }
   void FrameworkMessage(SchedulerDriver*, const model::ExecutorId& e, const AgentId& a,
@@ -81,8 +80,7 @@ class RecordingScheduler : public Scheduler {
     log.push_back("executor lost " + e.value() + "@" + a.value() + " " + std::to_string(status));
   }
   void Error(SchedulerDriver* d, const std::string& message) override {
-    log.push_back(std::string("error ") + std::string(DriverStateName(d->state())) + " " +
-                  message);
+    log.push_back(std::string("error ") + std::string(DriverStateName(d->state())) + " " + message);
   }
 };
 
@@ -158,8 +156,7 @@ TEST(SchedulerDriverBase, SubscribedKeepsTheFrameworkIdForEveryCall) {
   for (const Call& c : d.sent) EXPECT_EQ(c.framework_id, FrameworkId("F-1"));
   EXPECT_EQ(d.sent[0].body, Call::Body(call::Decline{{OfferId("o1")}, refuse}));
   EXPECT_EQ(d.sent[1].body, Call::Body(call::Kill{TaskId("t1"), AgentId("a1"), std::nullopt}));
-  EXPECT_EQ(d.sent[2].body,
-            Call::Body(call::Message{AgentId("a1"), model::ExecutorId("e"), "hi"}));
+  EXPECT_EQ(d.sent[2].body, Call::Body(call::Message{AgentId("a1"), model::ExecutorId("e"), "hi"}));
   EXPECT_EQ(d.sent[3].body,
             Call::Body(call::Reconcile{{call::Reconcile::Task{TaskId("t1"), AgentId("a1")}}}));
   EXPECT_EQ(d.sent[4].body, Call::Body(call::Reconcile{}));
@@ -199,7 +196,8 @@ TEST(SchedulerDriverBase, ImplicitlyAcknowledgesUpdatesWithUuidAndAgentAfterTheC
   ASSERT_TRUE(d.Start().ok());
   d.HandleEvent(Subscribed("F-1"));
 
-  d.HandleEvent(Event{event::Update{Status("t1", model::TaskState::kRunning, kUuid, AgentId("a"))}});
+  d.HandleEvent(
+      Event{event::Update{Status("t1", model::TaskState::kRunning, kUuid, AgentId("a"))}});
   EXPECT_EQ(sent_during_callback, 0u);  // the ack follows the callback's return
   ASSERT_EQ(d.sent.size(), 1u);
   EXPECT_EQ(d.sent[0].body, Call::Body(call::Acknowledge{AgentId("a"), TaskId("t1"), kUuid}));
@@ -229,9 +227,9 @@ TEST(SchedulerDriverBase, ExplicitAcknowledgementsWhenImplicitOnesAreOff) {
   ASSERT_TRUE(d.AcknowledgeStatusUpdate(running).ok());
   ASSERT_EQ(d.sent.size(), 1u);
   EXPECT_EQ(d.sent[0].body, Call::Body(call::Acknowledge{AgentId("a"), TaskId("t1"), kUuid}));
-  EXPECT_EQ(d.AcknowledgeStatusUpdate(Status("t2", model::TaskState::kLost, "", AgentId("a")))
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      d.AcknowledgeStatusUpdate(Status("t2", model::TaskState::kLost, "", AgentId("a"))).code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
       d.AcknowledgeStatusUpdate(Status("t2", model::TaskState::kLost, kUuid, std::nullopt)).code(),
       absl::StatusCode::kInvalidArgument);
@@ -243,7 +241,8 @@ TEST(SchedulerDriverBase, NoImplicitAckWhenTheCallbackStoppedTheDriver) {
   sched.on_update = [](SchedulerDriver* driver, const model::TaskStatus&) { driver->Stop(true); };
   ASSERT_TRUE(d.Start().ok());
   d.HandleEvent(Subscribed("F-1"));
-  d.HandleEvent(Event{event::Update{Status("t1", model::TaskState::kRunning, kUuid, AgentId("a"))}});
+  d.HandleEvent(
+      Event{event::Update{Status("t1", model::TaskState::kRunning, kUuid, AgentId("a"))}});
   EXPECT_TRUE(d.sent.empty());
   EXPECT_EQ(d.state(), DriverState::kStopped);
   ASSERT_EQ(d.closed.size(), 1u);

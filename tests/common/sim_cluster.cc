@@ -31,12 +31,12 @@ SimCluster::SimCluster(Options options) : options_(std::move(options)) {
     info.hostname = StrCat("agent-", i, ".sim");
     info.port = 5051;
     info.resources = *resources;
-    auto attrs = model::ParseAttributes(
-        StrCat("rack:r", i % std::max(1, options_.racks), ";zone:z", i % std::max(1, options_.zones)));
+    auto attrs = model::ParseAttributes(StrCat("rack:r", i % std::max(1, options_.racks), ";zone:z",
+                                               i % std::max(1, options_.zones)));
     info.attributes = *attrs;
     AgentSlot slot;
-    slot.sim = std::make_unique<agent::SimulatedAgent>(info, options_.agent,
-                                                       options_.seed * 1000003 + i);
+    slot.sim =
+        std::make_unique<agent::SimulatedAgent>(info, options_.agent, options_.seed * 1000003 + i);
     agents_.push_back(std::move(slot));
   }
   for (int i = 0; i < options_.agents; ++i) ConnectAgent(i);
@@ -93,11 +93,12 @@ void SimCluster::ApplyMaster(master::Output out) {
             });
           } else if constexpr (std::is_same_v<T, master::cmd::SendToAgent>) {
             ConnId conn = command.conn;
-            Schedule(now() + options_.network_delay, [this, conn, m = std::move(command.message)]() {
-              auto it = agent_by_conn_.find(conn);
-              if (it == agent_by_conn_.end()) return;
-              ApplyAgent(it->second, agents_[it->second].sim->Handle(m, now()));
-            });
+            Schedule(now() + options_.network_delay,
+                     [this, conn, m = std::move(command.message)]() {
+                       auto it = agent_by_conn_.find(conn);
+                       if (it == agent_by_conn_.end()) return;
+                       ApplyAgent(it->second, agents_[it->second].sim->Handle(m, now()));
+                     });
           } else if constexpr (std::is_same_v<T, master::cmd::CloseAgent>) {
             auto it = agent_by_conn_.find(command.conn);
             if (it != agent_by_conn_.end()) {
@@ -123,8 +124,8 @@ void SimCluster::ApplyMaster(master::Output out) {
 void SimCluster::DeliverEvent(ConnId conn, const api::Event& event) {
   auto it = framework_by_conn_.find(conn);
   if (it == framework_by_conn_.end()) {
-    violations_.push_back(StrCat("event ", api::EventTypeName(event.body),
-                                 " sent to closed stream ", conn));
+    violations_.push_back(
+        StrCat("event ", api::EventTypeName(event.body), " sent to closed stream ", conn));
     return;
   }
   Framework& fw = *it->second;
@@ -330,7 +331,8 @@ void SimCluster::CheckInvariants() {
   const master::Master& m = *master_;
   for (const auto& [id, agent] : m.agents()) {
     if (agent.state != master::Agent::State::kRegistered) {
-      if (!agent.offers.empty()) violations_.push_back(StrCat("offers on non-registered agent ", id.value()));
+      if (!agent.offers.empty())
+        violations_.push_back(StrCat("offers on non-registered agent ", id.value()));
       continue;
     }
     model::Resources used = m.UsedResources(agent);

@@ -72,7 +72,8 @@ class SimCluster {
   // Launches one command task per given (offer, resources) using `command`.
   static model::Operation LaunchOp(std::vector<model::TaskInfo> tasks);
   static model::TaskInfo MakeTask(const std::string& id, const model::Offer& offer,
-                                  const std::string& resources, const std::string& command = "sleep");
+                                  const std::string& resources,
+                                  const std::string& command = "sleep");
   // Acknowledges every update carrying a uuid as it arrives.
   static void AutoAcknowledge(SimCluster& c, Framework& fw, const api::Event& e);
 

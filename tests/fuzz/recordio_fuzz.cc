@@ -35,10 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   atl::api::RecordIoDecoder split(options);
   std::vector<std::string> split_records;
-  absl::Status split_status = split.Feed(input.substr(0, std::min(cut, input.size())),
-                                         &split_records);
-  if (split_status.ok()) split_status = split.Feed(input.substr(std::min(cut, input.size())),
-                                                   &split_records);
+  absl::Status split_status =
+      split.Feed(input.substr(0, std::min(cut, input.size())), &split_records);
+  if (split_status.ok())
+    split_status = split.Feed(input.substr(std::min(cut, input.size())), &split_records);
 
   Check(whole_status.ok() == split_status.ok(), "chunking changed the outcome");
   Check(whole_records == split_records, "chunking changed the records");

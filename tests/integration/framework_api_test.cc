@@ -34,8 +34,7 @@ using model::TaskState;
 constexpr Duration kSafety = Duration::Seconds(10);
 
 // Runs `loop` until `done()` holds (checked every 5 ms) or `timeout` passes; true if it held.
-bool RunUntil(io::EventLoop& loop, const std::function<bool()>& done,
-              Duration timeout = kSafety) {
+bool RunUntil(io::EventLoop& loop, const std::function<bool()>& done, Duration timeout = kSafety) {
   bool held = false;
   io::EventLoop::TimerId poll = 0;
   std::function<void()> check = [&] {
@@ -324,9 +323,8 @@ TEST_F(FrameworkApiTest, RefusedSubscriptionIsFatalOnBothTransports) {
     ASSERT_TRUE(http_driver.Start().ok());
     ASSERT_TRUE(inproc_driver.Start().ok());
   });
-  ASSERT_TRUE(RunUntil(loop_, [&] {
-    return !http_scheduler.errors.empty() && !inproc_scheduler.errors.empty();
-  }));
+  ASSERT_TRUE(RunUntil(
+      loop_, [&] { return !http_scheduler.errors.empty() && !inproc_scheduler.errors.empty(); }));
   for (TaskScheduler* s : {&http_scheduler, &inproc_scheduler}) {
     EXPECT_NE(s->errors[0].find("rejected with 400"), std::string::npos) << s->errors[0];
     EXPECT_EQ(s->error_states[0], DriverState::kStopped);
@@ -393,13 +391,15 @@ api::Event SubscribedEvent(const std::string& id, double heartbeat_seconds) {
 
 TEST_F(FrameworkApiTest, HttpDriverFollowsARedirectToTheLeader) {
   const uint16_t leader = runtime_->port();
-  FakeMaster follower(loop_, [&](const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder)
-      -> std::shared_ptr<io::HttpStream> {
-    io::HttpResponse r = io::HttpResponse::Text(307, "");
-    r.headers.push_back({"Location", StrCat("//127.0.0.1:", leader, req.path)});
-    responder->Respond(std::move(r));
-    return nullptr;
-  });
+  FakeMaster follower(
+      loop_,
+      [&](const io::HttpRequest& req,
+          std::shared_ptr<io::HttpResponder> responder) -> std::shared_ptr<io::HttpStream> {
+        io::HttpResponse r = io::HttpResponse::Text(307, "");
+        r.headers.push_back({"Location", StrCat("//127.0.0.1:", leader, req.path)});
+        responder->Respond(std::move(r));
+        return nullptr;
+      });
   TaskScheduler scheduler(1);
   io::HttpSchedulerDriver::Options options = HttpOptions("redirected");
   options.master_port = follower.port();
@@ -411,13 +411,15 @@ TEST_F(FrameworkApiTest, HttpDriverFollowsARedirectToTheLeader) {
 }
 
 TEST_F(FrameworkApiTest, HttpDriverStopsOnAStreamIdThatIsNotAUuid) {
-  FakeMaster fake(loop_, [&](const io::HttpRequest&, std::shared_ptr<io::HttpResponder> responder)
-      -> std::shared_ptr<io::HttpStream> {
-    auto stream = responder->StartStream(
-        200, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", "stream-1"}});
-    stream->Write(Record(SubscribedEvent("F-1", 15)));
-    return stream;
-  });
+  FakeMaster fake(
+      loop_,
+      [&](const io::HttpRequest&,
+          std::shared_ptr<io::HttpResponder> responder) -> std::shared_ptr<io::HttpStream> {
+        auto stream = responder->StartStream(
+            200, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", "stream-1"}});
+        stream->Write(Record(SubscribedEvent("F-1", 15)));
+        return stream;
+      });
   TaskScheduler scheduler(0);
   io::HttpSchedulerDriver::Options options = HttpOptions("fw");
   options.master_port = fake.port();
@@ -434,27 +436,29 @@ TEST_F(FrameworkApiTest, HttpDriverStopsOnAStreamIdThatIsNotAUuid) {
 TEST_F(FrameworkApiTest, HttpDriverDropsASilentStreamAndResubscribesWithTheId) {
   int subscribes = 0;
   std::optional<api::Call> second_subscribe;
-  FakeMaster fake(loop_, [&](const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder)
-      -> std::shared_ptr<io::HttpStream> {
-    ++subscribes;
-    EXPECT_EQ(req.Header("Mesos-Stream-Id"), nullptr);
-    EXPECT_EQ(*req.Header("Accept"), "application/json");
-    auto stream = responder->StartStream(
-        200, {{"Content-Type", "application/json"},
-              {"Mesos-Stream-Id", StrCat("0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e1", subscribes)}});
-    if (subscribes == 1) {
-      // 20 ms heartbeats promised, none sent: dead after 5 x 20 ms.
-      stream->Write(Record(SubscribedEvent("F-7", 0.02)));
-    } else {
-      absl::StatusOr<api::Call> call = api::ParseCall(req.body);
-      if (call.ok()) second_subscribe = *call;
-      // A record cut across two writes must still decode.
-      const std::string bytes = Record(SubscribedEvent("F-7", 15));
-      stream->Write(bytes.substr(0, 7));
-      stream->Write(bytes.substr(7));
-    }
-    return stream;
-  });
+  FakeMaster fake(
+      loop_,
+      [&](const io::HttpRequest& req,
+          std::shared_ptr<io::HttpResponder> responder) -> std::shared_ptr<io::HttpStream> {
+        ++subscribes;
+        EXPECT_EQ(req.Header("Mesos-Stream-Id"), nullptr);
+        EXPECT_EQ(*req.Header("Accept"), "application/json");
+        auto stream = responder->StartStream(
+            200, {{"Content-Type", "application/json"},
+                  {"Mesos-Stream-Id", StrCat("0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e1", subscribes)}});
+        if (subscribes == 1) {
+          // 20 ms heartbeats promised, none sent: dead after 5 x 20 ms.
+          stream->Write(Record(SubscribedEvent("F-7", 0.02)));
+        } else {
+          absl::StatusOr<api::Call> call = api::ParseCall(req.body);
+          if (call.ok()) second_subscribe = *call;
+          // A record cut across two writes must still decode.
+          const std::string bytes = Record(SubscribedEvent("F-7", 15));
+          stream->Write(bytes.substr(0, 7));
+          stream->Write(bytes.substr(7));
+        }
+        return stream;
+      });
   TaskScheduler scheduler(0);
   io::HttpSchedulerDriver::Options options = HttpOptions("fw");
   options.master_port = fake.port();
@@ -474,17 +478,19 @@ TEST_F(FrameworkApiTest, HttpDriverDropsASilentStreamAndResubscribesWithTheId) {
 
 TEST_F(FrameworkApiTest, HttpDriverRetriesAnUnavailableMaster) {
   int attempts = 0;
-  FakeMaster fake(loop_, [&](const io::HttpRequest&, std::shared_ptr<io::HttpResponder> responder)
-      -> std::shared_ptr<io::HttpStream> {
-    if (++attempts < 3) {
-      responder->Respond(io::HttpResponse::Text(503, "Master has not finished recovery"));
-      return std::shared_ptr<io::HttpStream>();
-    }
-    auto stream = responder->StartStream(
-        200, {{"Mesos-Stream-Id", "0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e10"}});
-    stream->Write(Record(SubscribedEvent("F-3", 15)));
-    return stream;
-  });
+  FakeMaster fake(
+      loop_,
+      [&](const io::HttpRequest&,
+          std::shared_ptr<io::HttpResponder> responder) -> std::shared_ptr<io::HttpStream> {
+        if (++attempts < 3) {
+          responder->Respond(io::HttpResponse::Text(503, "Master has not finished recovery"));
+          return std::shared_ptr<io::HttpStream>();
+        }
+        auto stream = responder->StartStream(
+            200, {{"Mesos-Stream-Id", "0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e10"}});
+        stream->Write(Record(SubscribedEvent("F-3", 15)));
+        return stream;
+      });
   TaskScheduler scheduler(0);
   io::HttpSchedulerDriver::Options options = HttpOptions("fw");
   options.master_port = fake.port();
@@ -499,8 +505,8 @@ TEST_F(FrameworkApiTest, HttpDriverRetriesAnUnavailableMaster) {
 TEST(ParseMasterLocation, AcceptsMesosRedirectForms) {
   std::string host, path = "/api/v1/scheduler";
   uint16_t port = 0;
-  ASSERT_TRUE(io::ParseMasterLocation("//m2.example:5050/master/api/v1/scheduler", &host, &port,
-                                      &path));
+  ASSERT_TRUE(
+      io::ParseMasterLocation("//m2.example:5050/master/api/v1/scheduler", &host, &port, &path));
   EXPECT_EQ(host, "m2.example");
   EXPECT_EQ(port, 5050);
   EXPECT_EQ(path, "/master/api/v1/scheduler");

@@ -58,7 +58,8 @@ class MasterHttp : public ::testing::Test {
     return out;
   }
 
-  HttpResponse Post(std::string body, io::HttpHeaders headers = {{"Content-Type", "application/json"}}) {
+  HttpResponse Post(std::string body,
+                    io::HttpHeaders headers = {{"Content-Type", "application/json"}}) {
     return Fetch("POST", "/api/v1/scheduler", std::move(body), std::move(headers));
   }
 
@@ -76,8 +77,9 @@ TEST_F(MasterHttp, SchedulerEndpointRejectsBadRequestsWithMesosCodes) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("Failed to parse body into Call"), std::string::npos);
   EXPECT_EQ(Post(R"({"type":"NOT_A_CALL"})").status, 400);
-  EXPECT_EQ(Post(kSubscribe, {{"Content-Type", "application/json"}, {"Accept", "text/html"}}).status,
-            406);
+  EXPECT_EQ(
+      Post(kSubscribe, {{"Content-Type", "application/json"}, {"Accept", "text/html"}}).status,
+      406);
   EXPECT_EQ(Post(kSubscribe, {{"Content-Type", "application/json"},
                               {"Mesos-Stream-Id", "0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e10"}})
                 .status,
@@ -141,15 +143,17 @@ TEST_F(MasterHttp, SubscribeStreamsRecordIoWithAStreamIdThenCallsNeedIt) {
   const auto& offers = std::get<api::event::Offers>(events[1].body);
   EXPECT_EQ(offers.offers.size(), 2u);  // one per simulated agent
 
-  std::string decline = StrCat(R"({"type":"DECLINE","framework_id":{"value":")",
-                               sub.framework_id.value(), R"("},"decline":{"offer_ids":[{"value":")",
-                               offers.offers[0].id.value(), R"("}],"filters":{"refuse_seconds":60}}})");
+  std::string decline =
+      StrCat(R"({"type":"DECLINE","framework_id":{"value":")", sub.framework_id.value(),
+             R"("},"decline":{"offer_ids":[{"value":")", offers.offers[0].id.value(),
+             R"("}],"filters":{"refuse_seconds":60}}})");
   EXPECT_EQ(Post(decline).status, 400);  // no Mesos-Stream-Id
   EXPECT_EQ(Post(decline, {{"Content-Type", "application/json"},
                            {"Mesos-Stream-Id", "0b1f6c64-7e3a-4c2e-9d55-3f1c2b8a9e10"}})
                 .status,
             400);
-  HttpResponse ok = Post(decline, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", stream_id}});
+  HttpResponse ok =
+      Post(decline, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", stream_id}});
   EXPECT_EQ(ok.status, 202);
   EXPECT_TRUE(ok.body.empty());
   EXPECT_EQ(runtime_->master().offers().size(), 1u);
@@ -158,9 +162,9 @@ TEST_F(MasterHttp, SubscribeStreamsRecordIoWithAStreamIdThenCallsNeedIt) {
   stream->Close();
   loop_.Post([&] { loop_.Stop(); });
   io::testing::RunUntilStopped(loop_);
-  EXPECT_EQ(Post(decline, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", stream_id}})
-                .status,
-            403);
+  EXPECT_EQ(
+      Post(decline, {{"Content-Type", "application/json"}, {"Mesos-Stream-Id", stream_id}}).status,
+      403);
 }
 
 TEST_F(MasterHttp, ReadOnlyEndpointsAnswerInMesosShapes) {

@@ -1,13 +1,13 @@
 // EventLoop and RealClock against the real clock and real threads.
 #include "core/io/event_loop.h"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/io/real_clock.h"
 #include "tests/io/io_test_util.h"

@@ -1,12 +1,12 @@
 // HttpClient failure modes and connection reuse against real loopback servers.
 #include "core/io/http_client.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/io/http_server.h"
 #include "tests/io/io_test_util.h"

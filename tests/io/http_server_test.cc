@@ -1,11 +1,11 @@
 // HttpServer over real loopback sockets, driven by HttpClient or a raw TCP peer.
 #include "core/io/http_server.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/io/http_client.h"
 #include "tests/io/io_test_util.h"

@@ -1,9 +1,9 @@
 // Chunked streams: HttpResponder::StartStream on the server, HttpClient::OpenStream reading.
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/io/http_client.h"
 #include "core/io/http_server.h"

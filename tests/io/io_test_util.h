@@ -2,17 +2,17 @@
 // safety deadline instead of sleeps), and a raw TCP peer for byte-exact HTTP exchanges.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <string>
-#include <string_view>
-
 #include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "core/base/time.h"
 #include "core/io/event_loop.h"

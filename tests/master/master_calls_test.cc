@@ -133,8 +133,8 @@ TEST_F(MasterCalls, CallsAreCheckedForFrameworkStreamAndSubscription) {
 
 TEST_F(MasterCalls, AcknowledgementsNeedA16ByteUuid) {
   model::FrameworkId id = Subscribe(1);
-  Output out = Call(stream_, id,
-                    api::call::Acknowledge{model::AgentId("a"), model::TaskId("t"), "short"});
+  Output out =
+      Call(stream_, id, api::call::Acknowledge{model::AgentId("a"), model::TaskId("t"), "short"});
   EXPECT_EQ(out.http_status, 400);
   out = Call(stream_, id,
              api::call::Acknowledge{model::AgentId("a"), model::TaskId("t"), std::string(16, 'x')});

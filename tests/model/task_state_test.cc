@@ -6,9 +6,9 @@ namespace atl::model {
 namespace {
 
 TEST(TaskState, TerminalStatesAsMesosCodeTreatsThem) {
-  for (TaskState s : {TaskState::kFinished, TaskState::kFailed, TaskState::kKilled,
-                      TaskState::kError, TaskState::kLost, TaskState::kDropped, TaskState::kGone,
-                      TaskState::kGoneByOperator}) {
+  for (TaskState s :
+       {TaskState::kFinished, TaskState::kFailed, TaskState::kKilled, TaskState::kError,
+        TaskState::kLost, TaskState::kDropped, TaskState::kGone, TaskState::kGoneByOperator}) {
     EXPECT_TRUE(IsTerminal(s)) << TaskStateName(s);
   }
   for (TaskState s : {TaskState::kStaging, TaskState::kStarting, TaskState::kRunning,

@@ -199,7 +199,8 @@ TEST(MasterSim, OfferTimeoutRescindsAndTheRescindedOfferCannotLaunch) {
   c.RunFor(Duration::Seconds(5));
   ASSERT_EQ(fw.rescinded.size(), 1u);
   EXPECT_EQ(fw.rescinded[0], offer.id);
-  c.Accept(fw, {offer.id}, {SimCluster::LaunchOp({SimCluster::MakeTask("late", offer, "cpus:1;mem:32")})});
+  c.Accept(fw, {offer.id},
+           {SimCluster::LaunchOp({SimCluster::MakeTask("late", offer, "cpus:1;mem:32")})});
   c.RunFor(Duration::Milliseconds(1));
   auto updates = fw.Updates();
   ASSERT_EQ(updates.size(), 1u);
@@ -245,7 +246,7 @@ TEST(MasterSim, InvalidTasksGetTaskErrorAndTheRestOfTheOfferIsUsable) {
     if (s.task_id.value() == "ok" && s.state == TaskState::kError) ++dup_errors;
     if (s.task_id.value() == "ok" && s.state == TaskState::kStarting) ++ok_starting;
   }
-  EXPECT_EQ(dup_errors, 1);  // the duplicate id is refused ...
+  EXPECT_EQ(dup_errors, 1);   // the duplicate id is refused ...
   EXPECT_EQ(ok_starting, 1);  // ... and the valid task still launches
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
 }
@@ -384,7 +385,8 @@ TEST(MasterSim, KillAndTeardown) {
   c.RunFor(Duration::Seconds(1));
   EXPECT_TRUE(fw.closed);
   EXPECT_EQ(c.master().task_count(), 0u);
-  EXPECT_EQ(c.agent(0).TaskStateOf(model::FrameworkId(c.master().completed_frameworks()[0].id), model::TaskId("a-1")),
+  EXPECT_EQ(c.agent(0).TaskStateOf(model::FrameworkId(c.master().completed_frameworks()[0].id),
+                                   model::TaskId("a-1")),
             std::nullopt);  // killed, then acknowledged on the removed framework's behalf
   EXPECT_EQ(c.master().allocator().Available(c.master().agents().begin()->first).GetScalar("cpus"),
             model::Scalar::FromDouble(4));
@@ -400,7 +402,8 @@ TEST(MasterSim, UnreachableAgentTasksComeBackWhenItReregisters) {
   auto& legacy = c.AddFramework(Info("legacy", {"*"}, 3600, false));
   Greedy(c, aware, 1, "cpus:1", &la);
   Greedy(c, legacy, 1, "cpus:1", &lb);
-  ASSERT_TRUE(c.RunUntil([&] { return RunningTasks(c, aware) == 1 && RunningTasks(c, legacy) == 1; }));
+  ASSERT_TRUE(
+      c.RunUntil([&] { return RunningTasks(c, aware) == 1 && RunningTasks(c, legacy) == 1; }));
   c.DisconnectAgent(0);
   c.RunFor(Duration::Seconds(32));
   EXPECT_EQ(aware.Updates().back().state, TaskState::kUnreachable);
@@ -540,8 +543,8 @@ TEST(MasterSim, RandomisedWorkloadKeepsTheInvariants) {
             default: {
               std::string cmd = rng.Uniform(3) == 0 ? "sim:finish" : "sleep";
               c.Accept(f, {offer.id},
-                       {SimCluster::LaunchOp({SimCluster::MakeTask(
-                           StrCat("t", next_task++), offer, "cpus:0.5;mem:100", cmd)})},
+                       {SimCluster::LaunchOp({SimCluster::MakeTask(StrCat("t", next_task++), offer,
+                                                                   "cpus:0.5;mem:100", cmd)})},
                        1);
             }
           }
