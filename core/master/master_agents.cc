@@ -193,14 +193,24 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
   }
   for (const TaskKey& key : missing) {
     Task& task = tasks_.at(key);
-    if (model::IsTerminal(task.state)) continue;
-    if (task.state == TaskState::kStaging) continue;  // the RunTask may still be in flight
+    if (model::IsTerminal(task.state)) {
+      // Its updates were delivered; the agent has nothing left to retry.
+      RemoveTask(ctx, key);
+      continue;
+    }
+    // A re-registration reports everything the agent processed on its old connection, so a
+    // task it does not report is not running there: a STAGING one never arrived (the launch
+    // was lost with the connection, safe to retry), any other one is gone.
+    const bool never_arrived = task.state == TaskState::kStaging;
+    const TaskState state = never_arrived ? TaskState::kDropped : TaskState::kGone;
     Framework& fw = frameworks_.at(key.first);
-    task.state = TaskState::kGone;
-    task.history.push_back(TaskState::kGone);
-    model::TaskStatus s =
-        MasterStatus(fw, key.second, id, TaskState::kGone, TaskStatusReason::kAgentRestarted,
-                     "Task is unknown to the reregistered agent");
+    task.state = state;
+    task.history.push_back(state);
+    model::TaskStatus s = MasterStatus(
+        fw, key.second, id, state,
+        TaskStatusReason::kAgentRestarted,
+        never_arrived ? "Task was not received by the reregistered agent"
+                      : "Task is unknown to the reregistered agent");
     s.timestamp = ctx.now.seconds();
     task.status = s;
     SendToFramework(ctx, fw, api::Event{api::event::Update{s}});

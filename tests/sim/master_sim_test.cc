@@ -419,6 +419,27 @@ TEST(MasterSim, UnreachableAgentTasksComeBackWhenItReregisters) {
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
 }
 
+TEST(MasterSim, ALaunchLostWithTheAgentConnectionIsDroppedWhenTheAgentReregisters) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  model::Offer offer = fw.live_offers.begin()->second;
+  c.Accept(fw, {offer.id}, {SimCluster::LaunchOp({SimCluster::MakeTask("t", offer, "cpus:1")})});
+  c.DisconnectAgent(0);  // the RUN_TASK dies with the connection
+  c.ReconnectAgent(0);
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_FALSE(fw.Updates().empty());
+  EXPECT_EQ(fw.Updates().back().task_id.value(), "t");
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kDropped);
+  EXPECT_EQ(fw.Updates().back().reason, TaskStatusReason::kAgentRestarted);
+  EXPECT_EQ(c.master().task_count(), 0u);
+  // Its resources are free again.
+  EXPECT_EQ(c.master().allocator().Available(offer.agent_id).GetScalar("cpus") +
+                c.master().OfferedResources(c.master().agents().at(offer.agent_id)).GetScalar("cpus"),
+            model::Scalar::FromDouble(4));
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
   SimCluster c(Opts(1));
   auto& fw = c.AddFramework(Info("a"));
