@@ -57,7 +57,7 @@ void SimCluster::ConnectAgent(int i) {
 void SimCluster::ApplyAgent(int i, agent::SimulatedAgent::Output out) {
   AgentSlot& slot = agents_[i];
   for (master::AgentToMaster& msg : out.to_master) {
-    if (!slot.connected) break;
+    if (!slot.connected || slot.partitioned) break;
     ConnId conn = slot.conn;
     Schedule(now() + options_.network_delay, [this, conn, msg = std::move(msg)]() {
       if (!agent_by_conn_.contains(conn)) return;  // connection gone meanwhile
@@ -96,7 +96,7 @@ void SimCluster::ApplyMaster(master::Output out) {
             Schedule(now() + options_.network_delay,
                      [this, conn, m = std::move(command.message)]() {
                        auto it = agent_by_conn_.find(conn);
-                       if (it == agent_by_conn_.end()) return;
+                       if (it == agent_by_conn_.end() || agents_[it->second].partitioned) return;
                        ApplyAgent(it->second, agents_[it->second].sim->Handle(m, now()));
                      });
           } else if constexpr (std::is_same_v<T, master::cmd::CloseAgent>) {
@@ -267,6 +267,10 @@ void SimCluster::DisconnectAgent(int i) {
   slot.connected = false;
   agent_by_conn_.erase(slot.conn);
   ApplyMaster(master_->Handle(master::in::AgentClosed{slot.conn}, now()));
+}
+
+void SimCluster::SetAgentPartitioned(int i, bool partitioned) {
+  agents_[i].partitioned = partitioned;
 }
 
 void SimCluster::ReconnectAgent(int i) {

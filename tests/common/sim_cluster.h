@@ -80,6 +80,8 @@ class SimCluster {
   void CloseStream(Framework& fw);
   void DisconnectAgent(int i);
   void ReconnectAgent(int i);
+  // A network partition: the connection stays up but nothing crosses it either way.
+  void SetAgentPartitioned(int i, bool partitioned);
   // A new master from the persisted registry; every connection drops (frameworks must
   // re-subscribe, agents re-register — agents do so at once).
   void RestartMaster();
@@ -99,6 +101,7 @@ class SimCluster {
     std::unique_ptr<agent::SimulatedAgent> sim;
     master::ConnId conn = 0;
     bool connected = false;
+    bool partitioned = false;
     std::optional<Timestamp> wake;
   };
   struct Event {

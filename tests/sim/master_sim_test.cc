@@ -434,10 +434,71 @@ TEST(MasterSim, ALaunchLostWithTheAgentConnectionIsDroppedWhenTheAgentReregister
   EXPECT_EQ(fw.Updates().back().reason, TaskStatusReason::kAgentRestarted);
   EXPECT_EQ(c.master().task_count(), 0u);
   // Its resources are free again.
-  EXPECT_EQ(c.master().allocator().Available(offer.agent_id).GetScalar("cpus") +
-                c.master().OfferedResources(c.master().agents().at(offer.agent_id)).GetScalar("cpus"),
-            model::Scalar::FromDouble(4));
+  EXPECT_EQ(
+      c.master().allocator().Available(offer.agent_id).GetScalar("cpus") +
+          c.master().OfferedResources(c.master().agents().at(offer.agent_id)).GetScalar("cpus"),
+      model::Scalar::FromDouble(4));
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, ASilentAgentIsUnreachableAfterFiveMissedHeartbeats) {
+  SimCluster c(Opts(1));
+  int launched = 0;
+  auto& fw = c.AddFramework(Info("a"));
+  Greedy(c, fw, 1, "cpus:1", &launched);
+  ASSERT_TRUE(c.RunUntil([&] { return RunningTasks(c, fw) == 1; }));
+  model::AgentId agent = c.master().agents().begin()->first;
+  c.SetAgentPartitioned(0, true);
+  c.RunFor(Duration::Seconds(60));  // 4 intervals of silence: still registered
+  EXPECT_EQ(c.master().agents().at(agent).state, master::Agent::State::kRegistered);
+  c.RunFor(Duration::Seconds(31));  // past 5 x 15 s
+  EXPECT_EQ(c.master().agents().at(agent).state, master::Agent::State::kUnreachable);
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kUnreachable);
+  // Reconciliation of a task the master does not know, on that agent: UNREACHABLE.
+  c.Call(fw, api::call::Reconcile{{{model::TaskId("other"), agent}}});
+  c.RunFor(Duration::Milliseconds(1));
+  EXPECT_EQ(fw.Updates().back().task_id.value(), "other");
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kUnreachable);
+  EXPECT_TRUE(fw.Updates().back().unreachable_time.has_value());
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, ReconcileGivesNoAnswerWhileAgentsAreStillRecovering) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  c.RestartMaster();  // agents' re-registrations are in flight
+  c.Resubscribe(fw);
+  fw.events.clear();
+  c.Call(fw, api::call::Reconcile{{{model::TaskId("ghost"), std::nullopt}}});
+  EXPECT_TRUE(fw.Updates().empty());
+  c.RunFor(Duration::Seconds(1));  // now every agent is back
+  fw.events.clear();
+  c.Call(fw, api::call::Reconcile{{{model::TaskId("ghost"), std::nullopt}}});
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.Updates().size(), 1u);
+  EXPECT_EQ(fw.Updates()[0].state, TaskState::kUnknown);
+}
+
+TEST(MasterSim, MessagesReachExecutorsAndShutdownKillsTheirTasks) {
+  SimCluster c(Opts(1));
+  int launched = 0;
+  auto& fw = c.AddFramework(Info("a"));
+  Greedy(c, fw, 2, "cpus:1", &launched);
+  ASSERT_TRUE(c.RunUntil([&] { return RunningTasks(c, fw) == 2; }));
+  model::AgentId agent = c.master().agents().begin()->first;
+  // The command executor's id is the task id; simulated executors echo what they get.
+  EXPECT_EQ(c.Call(fw, api::call::Message{agent, model::ExecutorId("a-0"), "ping"}), 202);
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.CountEvents("MESSAGE"), 1u);
+  const auto& m = std::get<api::event::Message>(fw.events.back().body);
+  EXPECT_EQ(m.data, "ping");
+  EXPECT_EQ(m.agent_id, agent);
+  EXPECT_EQ(c.Call(fw, api::call::Shutdown{model::ExecutorId("a-1"), agent}), 202);
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(fw.Updates().back().task_id.value(), "a-1");
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kKilled);
+  EXPECT_EQ(RunningTasks(c, fw), 1u);
 }
 
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
