@@ -531,15 +531,23 @@ void Master::OnTick(Context& ctx) {
 
 void Master::Kill(Context& ctx, Framework& fw, const api::call::Kill& kill) {
   auto it = tasks_.find({fw.id, kill.task_id});
-  if (it == tasks_.end() || model::IsTerminal(it->second.state)) {
-    // Unknown task: answer as an explicit reconciliation would.
+  // Unknown, already reported terminal, or on an unreachable agent: answer as an explicit
+  // reconciliation would (TASK_UNREACHABLE / TASK_LOST / TASK_GONE / TASK_UNKNOWN).
+  if (it == tasks_.end() || model::IsTerminal(ForwardedState(it->second)) ||
+      it->second.state == TaskState::kUnreachable) {
     api::call::Reconcile rec;
     rec.tasks.push_back({kill.task_id, kill.agent_id});
     Reconcile(ctx, fw, rec);
     return;
   }
-  SendToAgent(ctx, it->second.agent_id,
-              master_msg::KillTask{fw.id, kill.task_id, kill.kill_policy});
+  master_msg::KillTask msg{fw.id, kill.task_id, kill.kill_policy};
+  Agent& agent = agents_.at(it->second.agent_id);
+  if (!agent.conn) {
+    // Delivered when the agent re-registers, as Mesos does for disconnected agents.
+    agent.pending_kills.push_back(std::move(msg));
+    return;
+  }
+  ctx.out.commands.push_back(cmd::SendToAgent{*agent.conn, std::move(msg)});
 }
 
 void Master::Acknowledge(Context& ctx, Framework& fw, const api::call::Acknowledge& ack) {
@@ -573,8 +581,10 @@ void Master::Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& 
     SendToFramework(ctx, fw, api::Event{api::event::Update{std::move(status)}});
   };
   auto known = [&](const Task& task) {
+    // The last state the framework was told (a newer one may still wait behind an
+    // unacknowledged update on the agent), so answers never overtake the update stream.
     model::TaskStatus s =
-        MasterStatus(fw, task.info->task_id, task.agent_id, task.state,
+        MasterStatus(fw, task.info->task_id, task.agent_id, ForwardedState(task),
                      TaskStatusReason::kReconciliation, "Reconciliation: Latest task state");
     if (task.status) {
       s.healthy = task.status->healthy;
@@ -634,6 +644,10 @@ void Master::Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& 
         break;
     }
   }
+}
+
+model::TaskState Master::ForwardedState(const Task& task) const {
+  return task.status ? task.status->state : task.state;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -196,6 +196,8 @@ struct Agent {
   absl::flat_hash_set<model::OfferId> offers;
   // Tasks on the agent, by framework.
   absl::flat_hash_map<model::FrameworkId, absl::flat_hash_set<model::TaskId>> tasks;
+  // Kills asked for while the agent was disconnected; sent when it re-registers.
+  std::vector<master_msg::KillTask> pending_kills;
 };
 
 struct Metrics {
@@ -249,6 +251,8 @@ class Master {
   void Teardown(Context& ctx, Framework& fw, const std::string& why);
   void SendToFramework(Context& ctx, Framework& fw, api::Event event);
   void Kill(Context& ctx, Framework& fw, const api::call::Kill& kill);
+  // The state of the last update forwarded to the framework (STAGING before any).
+  model::TaskState ForwardedState(const Task& task) const;
   void Acknowledge(Context& ctx, Framework& fw, const api::call::Acknowledge& ack);
   void Reconcile(Context& ctx, Framework& fw, const api::call::Reconcile& rec);
   model::TaskStatus MasterStatus(const Framework& fw, const model::TaskId& task,

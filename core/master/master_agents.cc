@@ -1,5 +1,6 @@
 // The master's side of the agent protocol: registration, status updates, liveness.
 #include <algorithm>
+#include <set>
 
 #include "core/base/check.h"
 #include "core/base/strings.h"
@@ -60,9 +61,14 @@ void Master::OnAgentMessage(Context& ctx, ConnId conn, const AgentToMaster& msg)
 }
 
 void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& reg) {
-  // A connection registers once; a second Register on it is treated as re-registration.
+  // A connection registers once; a Register from another agent on it ends the first agent's
+  // use of the connection exactly as a disconnect would.
   if (auto old = agent_by_conn_.find(conn); old != agent_by_conn_.end()) {
-    agent_by_conn_.erase(old);
+    if (!reg.info.id || *reg.info.id != old->second) {
+      OnAgentClosed(ctx, conn);
+    } else {
+      agent_by_conn_.erase(old);
+    }
   }
   if (!reg.info.id) {
     metrics_.Inc("master/slave_registrations");
@@ -108,29 +114,42 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
   }
   Agent& agent = it->second;
   const bool was_unreachable = agent.state == Agent::State::kUnreachable;
+  // Reservations and volumes accepted before are in the registry (written before the agent was
+  // told); if the agent missed that CheckpointResources, the registry's total wins and the
+  // agent is told again.
+  // (Only when the machine is the same: equal quantities, different reservations/volumes.)
+  model::Resources total = reg.info.resources;
+  if (auto e = registry_.agents.find(id);
+      e != registry_.agents.end() &&
+      e->second.info.resources.Flatten() == reg.info.resources.Flatten()) {
+    total = e->second.info.resources;
+  }
   if (agent.conn && *agent.conn != conn) {
     agent_by_conn_.erase(*agent.conn);
     ctx.out.commands.push_back(cmd::CloseAgent{*agent.conn});
   }
   agent.conn = conn;
   agent.info = reg.info;
-  agent.total = reg.info.resources;
+  agent.info.resources = total;
+  agent.total = total;
   agent.last_heard = ctx.now;
   agent.reregistered_time = ctx.now;
   agent.disconnected_at.reset();
   agent.state = Agent::State::kRegistered;
   agent_by_conn_[conn] = id;
   Registry::AgentEntry& entry = registry_.agents[id];
-  entry.info = reg.info;
+  entry.info = agent.info;
   entry.info.id = id;
   entry.unreachable = false;
   Persist(ctx, id);
 
   // Frameworks the agent knows that we do not (master failover) come back as recovered.
+  std::set<model::FrameworkId> recovered_frameworks;
   for (const model::FrameworkInfo& info : reg.frameworks) {
     if (!info.id || frameworks_.contains(*info.id) || removed_framework_ids_.contains(*info.id)) {
       continue;
     }
+    recovered_frameworks.insert(*info.id);
     Framework fw;
     fw.id = *info.id;
     fw.info = info;
@@ -149,9 +168,17 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
       continue;
     }
     TaskKey key{rt.framework_id, rt.task.task_id};
-    reported.insert(key);
     Framework& fw = frameworks_.at(rt.framework_id);
     auto t = tasks_.find(key);
+    if (t == tasks_.end() && !fw.info.checkpoint && !recovered_frameworks.contains(fw.id)) {
+      // We ended it when the agent disconnected: the agent must not keep running it.
+      if (!model::IsTerminal(rt.state)) {
+        ctx.out.commands.push_back(
+            cmd::SendToAgent{conn, master_msg::KillTask{rt.framework_id, rt.task.task_id, {}}});
+      }
+      continue;
+    }
+    reported.insert(key);
     if (t == tasks_.end()) {
       Task task;
       task.info = std::make_shared<const model::TaskInfo>(rt.task);
@@ -171,8 +198,8 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     }
     Task& task = t->second;
     const bool restate = task.state == TaskState::kUnreachable || was_unreachable;
+    if (task.state != rt.state) task.history.push_back(rt.state);
     task.state = rt.state;
-    task.history.push_back(rt.state);
     task.resources_released = model::IsTerminal(rt.state);
     if (restate) {
       // The framework saw UNREACHABLE (or LOST); tell it the real state again.
@@ -206,11 +233,10 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     Framework& fw = frameworks_.at(key.first);
     task.state = state;
     task.history.push_back(state);
-    model::TaskStatus s = MasterStatus(
-        fw, key.second, id, state,
-        TaskStatusReason::kAgentRestarted,
-        never_arrived ? "Task was not received by the reregistered agent"
-                      : "Task is unknown to the reregistered agent");
+    model::TaskStatus s =
+        MasterStatus(fw, key.second, id, state, TaskStatusReason::kAgentRestarted,
+                     never_arrived ? "Task was not received by the reregistered agent"
+                                   : "Task is unknown to the reregistered agent");
     s.timestamp = ctx.now.seconds();
     task.status = s;
     SendToFramework(ctx, fw, api::Event{api::event::Update{s}});
@@ -247,6 +273,13 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
   }
   ctx.out.commands.push_back(
       cmd::SendToAgent{conn, master_msg::Registered{id, options_.agent_heartbeat_interval}});
+  if (!(total == reg.info.resources)) {
+    ctx.out.commands.push_back(cmd::SendToAgent{conn, master_msg::CheckpointResources{total}});
+  }
+  for (master_msg::KillTask& kill : agent.pending_kills) {
+    ctx.out.commands.push_back(cmd::SendToAgent{conn, std::move(kill)});
+  }
+  agent.pending_kills.clear();
   ctx.allocate_agents.push_back(id);
 }
 
@@ -255,9 +288,25 @@ void Master::OnStatusUpdate(Context& ctx, Agent& agent, const agent_msg::StatusU
   const TaskKey key{update.framework_id, update.status.task_id};
   auto fw_it = frameworks_.find(update.framework_id);
   auto task_it = tasks_.find(key);
-  if (fw_it == frameworks_.end() || task_it == tasks_.end()) {
-    // A retry for a task we already forgot (its terminal update was acknowledged), or for a
-    // removed framework: acknowledge on the framework's behalf so the agent stops retrying.
+  if (fw_it != frameworks_.end() && task_it == tasks_.end()) {
+    // A task we do not know (declared lost, or its terminal update already acknowledged): the
+    // framework still hears of it — Mesos forwards before looking the task up — and a task
+    // that claims to be alive is killed, since nothing accounts for its resources.
+    metrics_.Inc("master/invalid_status_updates");
+    model::TaskStatus status = update.status;
+    status.agent_id = agent.id;
+    if (!status.source) status.source = model::TaskStatusSource::kExecutor;
+    if (!fw_it->second.partition_aware()) status.state = model::ForNonPartitionAware(status.state);
+    const TaskState latest = update.latest_state.value_or(update.status.state);
+    if (!model::IsTerminal(latest) && agent.conn) {
+      ctx.out.commands.push_back(cmd::SendToAgent{
+          *agent.conn, master_msg::KillTask{update.framework_id, update.status.task_id, {}}});
+    }
+    SendToFramework(ctx, fw_it->second, api::Event{api::event::Update{std::move(status)}});
+    return;
+  }
+  if (fw_it == frameworks_.end()) {
+    // A removed framework: acknowledge on its behalf so the agent stops retrying.
     metrics_.Inc("master/invalid_status_updates");
     if (!update.status.uuid.empty() && agent.conn) {
       ctx.out.commands.push_back(cmd::SendToAgent{
@@ -321,6 +370,29 @@ void Master::OnAgentClosed(Context& ctx, ConnId conn) {
   agent.disconnected_at = ctx.now;
   allocator_->DeactivateAgent(agent.id);
   RescindAgentOffers(ctx, agent, /*rescind_event=*/true);
+  // Frameworks that do not checkpoint cannot keep tasks across an agent's disconnection
+  // (reference/mesos.md §8.2): their tasks end now.
+  std::vector<TaskKey> lost;
+  for (const auto& [fw_id, ids] : agent.tasks) {
+    auto fw = frameworks_.find(fw_id);
+    if (fw == frameworks_.end() || fw->second.info.checkpoint) continue;
+    for (const model::TaskId& tid : ids) lost.push_back({fw_id, tid});
+  }
+  std::sort(lost.begin(), lost.end());
+  for (const TaskKey& key : lost) {
+    Task& task = tasks_.at(key);
+    if (model::IsTerminal(task.state)) continue;
+    Framework& fw = frameworks_.at(key.first);
+    task.state = TaskState::kGone;
+    task.history.push_back(TaskState::kGone);
+    model::TaskStatus s = MasterStatus(fw, key.second, agent.id, TaskState::kGone,
+                                       TaskStatusReason::kAgentDisconnected,
+                                       "Agent disconnected and the framework does not checkpoint");
+    s.timestamp = ctx.now.seconds();
+    task.status = s;
+    SendToFramework(ctx, fw, api::Event{api::event::Update{s}});
+    RemoveTask(ctx, key);
+  }
 }
 
 void Master::MarkUnreachable(Context& ctx, Agent& agent) {

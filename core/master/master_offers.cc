@@ -314,8 +314,18 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
       case Operation::Type::kLaunchGroup: {
         std::vector<model::TaskInfo> tasks = op.group_tasks;
         absl::Status status = absl::OkStatus();
-        if (!op.group_executor)
+        if (!op.group_executor) {
           status = absl::InvalidArgumentError("LAUNCH_GROUP needs an 'executor'");
+        } else if (tasks.empty()) {
+          status = absl::InvalidArgumentError("LAUNCH_GROUP needs at least one task");
+        }
+        std::set<model::TaskId> group_ids;
+        for (const model::TaskInfo& task : tasks) {
+          if (status.ok() && !group_ids.insert(task.task_id).second) {
+            status = absl::InvalidArgumentError(
+                StrCat("Task group has duplicate task ID: ", task.task_id.value()));
+          }
+        }
         model::Resources group_pool = pool;
         if (status.ok() && op.group_executor) {
           model::Resources exec = WithAllocationRole(op.group_executor->resources, role);

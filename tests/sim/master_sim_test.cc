@@ -13,11 +13,13 @@ using model::TaskState;
 using model::TaskStatusReason;
 
 model::FrameworkInfo Info(const std::string& name, std::vector<std::string> roles = {"*"},
-                          double failover = 3600, bool partition_aware = true) {
+                          double failover = 3600, bool partition_aware = true,
+                          bool checkpoint = true) {
   model::FrameworkInfo info;
   info.user = "root";
   info.name = name;
   info.failover_timeout = failover;
+  info.checkpoint = checkpoint;
   info.capabilities.push_back(model::FrameworkCapability::kMultiRole);
   if (partition_aware) info.capabilities.push_back(model::FrameworkCapability::kPartitionAware);
   info.roles = std::move(roles);
@@ -499,6 +501,93 @@ TEST(MasterSim, MessagesReachExecutorsAndShutdownKillsTheirTasks) {
   EXPECT_EQ(fw.Updates().back().task_id.value(), "a-1");
   EXPECT_EQ(fw.Updates().back().state, TaskState::kKilled);
   EXPECT_EQ(RunningTasks(c, fw), 1u);
+}
+
+TEST(MasterSim, TasksOfFrameworksThatDoNotCheckpointEndWhenTheirAgentDisconnects) {
+  SimCluster c(Opts(1));
+  int la = 0, lb = 0;
+  auto& durable = c.AddFramework(Info("durable"));
+  auto& volatile_fw = c.AddFramework(Info("volatile", {"*"}, 3600, true, /*checkpoint=*/false));
+  Greedy(c, durable, 1, "cpus:1", &la);
+  Greedy(c, volatile_fw, 1, "cpus:1", &lb);
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return RunningTasks(c, durable) == 1 && RunningTasks(c, volatile_fw) == 1; }));
+  c.DisconnectAgent(0);
+  c.RunFor(Duration::Milliseconds(1));
+  EXPECT_EQ(volatile_fw.Updates().back().state, TaskState::kGone);
+  EXPECT_EQ(volatile_fw.Updates().back().reason, TaskStatusReason::kAgentDisconnected);
+  EXPECT_EQ(durable.Updates().back().state, TaskState::kRunning);  // keeps running
+  EXPECT_EQ(c.master().task_count(), 1u);
+  // When the agent comes back, the volatile task is killed there instead of resurrected.
+  c.ReconnectAgent(0);
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(c.master().task_count(), 1u);
+  EXPECT_EQ(c.agent(0).TaskStateOf(*volatile_fw.id, model::TaskId("volatile-0")), std::nullopt);
+  EXPECT_EQ(c.agent(0).TaskStateOf(*durable.id, model::TaskId("durable-0")), TaskState::kRunning);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, AKillForADisconnectedAgentIsDeliveredWhenItReregisters) {
+  SimCluster c(Opts(1));
+  int launched = 0;
+  auto& fw = c.AddFramework(Info("a"));
+  Greedy(c, fw, 1, "cpus:1", &launched);
+  ASSERT_TRUE(c.RunUntil([&] { return RunningTasks(c, fw) == 1; }));
+  c.DisconnectAgent(0);
+  EXPECT_EQ(c.Call(fw, api::call::Kill{model::TaskId("a-0"), std::nullopt, std::nullopt}), 202);
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kRunning);
+  c.ReconnectAgent(0);
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kKilled);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, LaunchGroupsWithoutTasksOrWithDuplicateIdsAreRefusedWholly) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  model::Offer offer = fw.live_offers.begin()->second;
+  model::ExecutorInfo exec;
+  exec.type = model::ExecutorInfo::Type::kDefault;
+  exec.executor_id = model::ExecutorId("group");
+  exec.resources = *model::Resources::Parse("cpus:0.1;mem:32");
+  model::Operation empty;
+  empty.type = model::Operation::Type::kLaunchGroup;
+  empty.group_executor = exec;
+  model::Operation dup = empty;
+  model::TaskInfo t = SimCluster::MakeTask("g", offer, "cpus:1");
+  t.command.reset();
+  dup.group_tasks = {t, t};
+  c.Accept(fw, {offer.id}, {empty, dup}, 0);
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.Updates().size(), 2u);
+  for (const auto& s : fw.Updates()) {
+    EXPECT_EQ(s.state, TaskState::kError);
+    EXPECT_EQ(s.reason, TaskStatusReason::kTaskGroupInvalid);
+  }
+  EXPECT_EQ(c.master().task_count(), 0u);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];  // nothing leaked
+}
+
+TEST(MasterSim, ReconcileNeverOvertakesAnUnacknowledgedUpdate) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  model::Offer offer = fw.live_offers.begin()->second;
+  c.Accept(fw, {offer.id},
+           {SimCluster::LaunchOp({SimCluster::MakeTask("t", offer, "cpus:1", "sim:finish")})});
+  c.RunFor(Duration::Seconds(11));
+  // STARTING was forwarded (and retried) without acknowledgement; the retry told the master
+  // that the agent already knows FINISHED (its latest state).
+  ASSERT_EQ(fw.Updates().size(), 2u);
+  EXPECT_EQ(fw.Updates()[1].state, TaskState::kStarting);
+  ASSERT_EQ(c.master().FindTask(*fw.id, model::TaskId("t"))->state, TaskState::kFinished);
+  fw.events.clear();
+  c.Call(fw, api::call::Reconcile{{{model::TaskId("t"), std::nullopt}}});
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.Updates().size(), 1u);
+  EXPECT_EQ(fw.Updates()[0].state, TaskState::kStarting);
 }
 
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
