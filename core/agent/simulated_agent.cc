@@ -76,6 +76,19 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
     task.backoff = options_.retry_initial;
     SendHead(out, key, task, now);
   }
+  // A custom executor exits with its last task (the command executor is not reported).
+  if (model::IsTerminal(state) && task.info->executor && registered_) {
+    const model::ExecutorId& exec = task.info->executor->executor_id;
+    bool others = false;
+    for (const auto& [k, t] : tasks_) {
+      if (k.first == key.first && k != key && t.info->executor &&
+          t.info->executor->executor_id == exec && !model::IsTerminal(t.state)) {
+        others = true;
+        break;
+      }
+    }
+    if (!others) out.to_master.push_back(master::agent_msg::ExecutorExited{key.first, exec, 0});
+  }
 }
 
 SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& message, Timestamp now) {

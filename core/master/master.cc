@@ -464,6 +464,8 @@ void Master::Teardown(Context& ctx, Framework& fw, const std::string& why) {
   for (const model::AgentId& agent : agents) {
     SendToAgent(ctx, agent, master_msg::ShutdownFramework{fw.id});
   }
+  // The allocator releases everything the framework held, executors included.
+  for (auto& [id, agent] : agents_) agent.executors.erase(fw.id);
   allocator_->RemoveFramework(fw.id);
   if (fw.conn) {
     ctx.out.commands.push_back(cmd::CloseStream{*fw.conn});
@@ -673,6 +675,15 @@ model::Resources Master::UsedResources(const Agent& agent) const {
         used.Add(it->second.info->resources.Flatten());
       }
     }
+  }
+  used.Add(ExecutorResources(agent));
+  return used;
+}
+
+model::Resources Master::ExecutorResources(const Agent& agent) const {
+  model::Resources used;
+  for (const auto& [fw, executors] : agent.executors) {
+    for (const auto& [id, e] : executors) used.Add(e.resources.Flatten());
   }
   return used;
 }

@@ -196,6 +196,14 @@ struct Agent {
   absl::flat_hash_set<model::OfferId> offers;
   // Tasks on the agent, by framework.
   absl::flat_hash_map<model::FrameworkId, absl::flat_hash_set<model::TaskId>> tasks;
+  // Custom executors running on the agent, by framework. Their resources are charged once, when
+  // the first task starts them, and released when the agent reports them gone.
+  struct Executor {
+    model::ExecutorInfo info;
+    std::string role;
+    model::Resources resources;  // with allocation role
+  };
+  absl::flat_hash_map<model::FrameworkId, std::map<model::ExecutorId, Executor>> executors;
   // Kills asked for while the agent was disconnected; sent when it re-registers.
   std::vector<master_msg::KillTask> pending_kills;
 };
@@ -232,9 +240,11 @@ class Master {
   size_t task_count() const { return tasks_.size(); }
   // Number of live tasks per state name ("TASK_RUNNING" -> n).
   std::map<std::string, uint64_t> TaskStateCounts() const;
-  // Resources used by tasks on an agent (flattened), and offered on it.
+  // Resources used by tasks and their executors on an agent (flattened), and offered on it.
   model::Resources UsedResources(const Agent& agent) const;
   model::Resources OfferedResources(const Agent& agent) const;
+  // Resources of the custom executors running on an agent (flattened).
+  model::Resources ExecutorResources(const Agent& agent) const;
 
  private:
   struct Context;  // the output being built for one input
@@ -266,8 +276,13 @@ class Master {
                    std::optional<Duration> refuse);
   void Accept(Context& ctx, Framework& fw, const api::call::Accept& accept);
   void Decline(Context& ctx, Framework& fw, const api::call::Decline& decline);
-  absl::Status ValidateTask(const Framework& fw, const model::TaskInfo& task,
-                            const model::AgentId& agent, const model::Resources& pool) const;
+  // REQUIRES: task resources (and its executor's) carry the offer's allocation role.
+  absl::Status ValidateTask(const Framework& fw, const model::TaskInfo& task, const Agent& agent,
+                            const model::Resources& pool) const;
+  // What launching `task` charges beyond its own resources: its executor's, if that executor
+  // is not running on the agent yet.
+  model::Resources NewExecutorResources(const Framework& fw, const Agent& agent,
+                                        const model::TaskInfo& task) const;
   void LaunchTask(Context& ctx, Framework& fw, Agent& agent, model::TaskInfo task,
                   const std::string& role);
   void RescindAgentOffers(Context& ctx, Agent& agent, bool rescind_event);

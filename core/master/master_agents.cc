@@ -51,6 +51,16 @@ void Master::OnAgentMessage(Context& ctx, ConnId conn, const AgentToMaster& msg)
                             api::Event{api::event::Message{agent.id, m.executor_id, m.data}});
           },
           [&](const agent_msg::ExecutorExited& e) {
+            auto by_fw = agent.executors.find(e.framework_id);
+            if (by_fw != agent.executors.end()) {
+              auto ex = by_fw->second.find(e.executor_id);
+              if (ex != by_fw->second.end()) {
+                allocator_->RecoverResources(e.framework_id, agent.id, ex->second.resources,
+                                             std::nullopt, ctx.now);
+                by_fw->second.erase(ex);
+                if (by_fw->second.empty()) agent.executors.erase(by_fw);
+              }
+            }
             auto fw = frameworks_.find(e.framework_id);
             if (fw == frameworks_.end()) return;
             SendToFramework(ctx, fw->second,
@@ -243,8 +253,25 @@ void Master::OnRegister(Context& ctx, ConnId conn, const agent_msg::Register& re
     RemoveTask(ctx, key);
   }
 
-  // The allocator learns the agent again, with what its tasks use.
+  // Executors are those of its live tasks (the agent reports tasks with their ExecutorInfo).
+  agent.executors.clear();
+  for (const auto& [fw_id, ids] : agent.tasks) {
+    for (const model::TaskId& tid : ids) {
+      const Task& task = tasks_.at({fw_id, tid});
+      if (!task.info->executor || model::IsTerminal(task.state)) continue;
+      auto& executors = agent.executors[fw_id];
+      if (!executors.contains(task.info->executor->executor_id)) {
+        executors.emplace(task.info->executor->executor_id,
+                          Agent::Executor{*task.info->executor, task.role,
+                                          task.info->executor->resources.AllocatedTo(task.role)});
+      }
+    }
+  }
+  // The allocator learns the agent again, with what its tasks and executors use.
   absl::flat_hash_map<model::FrameworkId, model::Resources> used;
+  for (const auto& [fw_id, executors] : agent.executors) {
+    for (const auto& [eid, e] : executors) used[fw_id].Add(e.resources);
+  }
   for (const auto& [fw_id, ids] : agent.tasks) {
     for (const model::TaskId& tid : ids) {
       const Task& task = tasks_.at({fw_id, tid});

@@ -94,6 +94,9 @@ void Master::Allocate(Context& ctx, const std::vector<model::AgentId>* agents) {
       offer.resources = a.resources.Unallocated();
     }
     offer.attributes = agent.info.attributes;
+    if (auto ex = agent.executors.find(fw.id); ex != agent.executors.end()) {
+      for (const auto& [id, e] : ex->second) offer.executor_ids.push_back(id);
+    }
     offer.domain = agent.info.domain;
     if (options_.offer_timeout) {
       entry.expires = ctx.now + *options_.offer_timeout;
@@ -151,8 +154,19 @@ void Master::Decline(Context& ctx, Framework& fw, const api::call::Decline& decl
   }
 }
 
+model::Resources Master::NewExecutorResources(const Framework& fw, const Agent& agent,
+                                              const model::TaskInfo& task) const {
+  if (!task.executor) return {};
+  auto by_fw = agent.executors.find(fw.id);
+  if (by_fw != agent.executors.end() && by_fw->second.contains(task.executor->executor_id)) {
+    return {};
+  }
+  return task.executor->resources;
+}
+
 absl::Status Master::ValidateTask(const Framework& fw, const model::TaskInfo& task,
-                                  const model::AgentId& agent, const model::Resources& pool) const {
+                                  const Agent& agent_state, const model::Resources& pool) const {
+  const model::AgentId& agent = agent_state.id;
   if (task.task_id.empty()) return absl::InvalidArgumentError("Task has an empty 'task_id'");
   if (task.task_id.value().find('/') != std::string::npos ||
       task.task_id.value().find('\0') != std::string::npos) {
@@ -174,8 +188,23 @@ absl::Status Master::ValidateTask(const Framework& fw, const model::TaskInfo& ta
                                              " (the offers are on ", agent.value(), ")"));
   }
   if (task.resources.empty()) return absl::InvalidArgumentError("Task uses no resources");
+  if (task.executor) {
+    auto by_fw = agent_state.executors.find(fw.id);
+    if (by_fw != agent_state.executors.end()) {
+      auto running = by_fw->second.find(task.executor->executor_id);
+      if (running != by_fw->second.end()) {
+        model::ExecutorInfo given = *task.executor;
+        given.framework_id = fw.id;
+        if (!(given == running->second.info)) {
+          return absl::InvalidArgumentError(
+              StrCat("ExecutorInfo of executor '", task.executor->executor_id.value(),
+                     "' differs from the one already running on the agent"));
+        }
+      }
+    }
+  }
   model::Resources needed = task.resources;
-  if (task.executor) needed.Add(task.executor->resources);
+  needed.Add(NewExecutorResources(fw, agent_state, task));
   if (!pool.Contains(needed)) {
     return absl::InvalidArgumentError(StrCat("Task uses more resources ", needed.ToString(),
                                              " than available ", pool.ToString()));
@@ -186,9 +215,12 @@ absl::Status Master::ValidateTask(const Framework& fw, const model::TaskInfo& ta
 void Master::LaunchTask(Context& ctx, Framework& fw, Agent& agent, model::TaskInfo task,
                         const std::string& role) {
   if (task.executor) {
-    // The executor's resources travel with the (first) task that starts it.
-    task.resources.Add(task.executor->resources);
     task.executor->framework_id = fw.id;
+    auto& executors = agent.executors[fw.id];
+    if (!executors.contains(task.executor->executor_id)) {
+      executors.emplace(task.executor->executor_id,
+                        Agent::Executor{*task.executor, role, task.executor->resources});
+    }
   }
   Task t;
   t.framework_id = fw.id;
@@ -300,14 +332,14 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
           task.resources = WithAllocationRole(task.resources, role);
           if (task.executor)
             task.executor->resources = WithAllocationRole(task.executor->resources, role);
-          if (absl::Status s = ValidateTask(fw, task, agent_id, pool); !s.ok()) {
+          if (absl::Status s = ValidateTask(fw, task, agent, pool); !s.ok()) {
             metrics_.Inc("master/invalid_tasks");
             send_update(task.task_id, &agent_id, TaskState::kError, TaskStatusReason::kTaskInvalid,
                         std::string(s.message()));
             continue;
           }
           pool.Subtract(task.resources);
-          if (task.executor) pool.Subtract(task.executor->resources);
+          pool.Subtract(NewExecutorResources(fw, agent, task));
           LaunchTask(ctx, fw, agent, std::move(task), role);
         }
         break;
@@ -327,8 +359,15 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
           }
         }
         model::Resources group_pool = pool;
-        if (status.ok() && op.group_executor) {
-          model::Resources exec = WithAllocationRole(op.group_executor->resources, role);
+        model::ExecutorInfo group_executor;
+        if (op.group_executor) {
+          group_executor = *op.group_executor;
+          group_executor.resources = WithAllocationRole(group_executor.resources, role);
+        }
+        if (status.ok()) {
+          model::TaskInfo probe;
+          probe.executor = group_executor;
+          model::Resources exec = NewExecutorResources(fw, agent, probe);
           if (!group_pool.Contains(exec)) {
             status =
                 absl::InvalidArgumentError("The group's executor uses more resources than offered");
@@ -346,9 +385,11 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
           // Group tasks run under the group's executor: validate as executor tasks.
           model::TaskInfo probe = task;
           probe.command.reset();
-          probe.executor = op.group_executor;
-          probe.executor->resources = {};
-          status = ValidateTask(fw, probe, agent_id, group_pool);
+          probe.executor = group_executor;
+          // The executor was charged above (if new); validate the task's own resources.
+          model::Resources without_executor = group_pool;
+          without_executor.Add(NewExecutorResources(fw, agent, probe));
+          status = ValidateTask(fw, probe, agent, without_executor);
           if (status.ok()) group_pool.Subtract(task.resources);
         }
         if (!status.ok()) {
@@ -359,14 +400,8 @@ void Master::Accept(Context& ctx, Framework& fw, const api::call::Accept& accept
           break;
         }
         pool = group_pool;
-        bool first_task = true;
         for (model::TaskInfo& task : tasks) {
-          task.executor = op.group_executor;
-          task.executor->resources = first_task
-                                         ? WithAllocationRole(op.group_executor->resources, role)
-                                         : model::Resources{};
-          // LaunchTask adds the executor's resources to the first task's accounting.
-          first_task = false;
+          task.executor = group_executor;
           LaunchTask(ctx, fw, agent, std::move(task), role);
         }
         break;

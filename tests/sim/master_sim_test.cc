@@ -590,6 +590,53 @@ TEST(MasterSim, ReconcileNeverOvertakesAnUnacknowledgedUpdate) {
   EXPECT_EQ(fw.Updates()[0].state, TaskState::kStarting);
 }
 
+TEST(MasterSim, ACustomExecutorIsChargedOnceAndReleasedWhenItExits) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  fw.on_event = [&c](SimCluster::Framework& f, const api::Event& e) {
+    SimCluster::AutoAcknowledge(c, f, e);
+  };
+  c.RunFor(Duration::Seconds(1));
+  model::Offer offer = fw.live_offers.begin()->second;
+  model::ExecutorInfo exec;
+  exec.type = model::ExecutorInfo::Type::kCustom;
+  exec.executor_id = model::ExecutorId("shared-exec");
+  model::CommandInfo cmd;
+  cmd.value = "./my-executor";
+  exec.command = cmd;
+  exec.resources = *model::Resources::Parse("cpus:0.5;mem:64");
+  if (offer.allocation_role) exec.resources = exec.resources.AllocatedTo(*offer.allocation_role);
+  auto on_exec = [&](const std::string& id) {
+    model::TaskInfo t = SimCluster::MakeTask(id, offer, "cpus:1;mem:128");
+    t.command.reset();
+    t.executor = exec;
+    return t;
+  };
+  // Two tasks on one executor: 2 x 1 cpu + the executor's 0.5 once.
+  c.Accept(fw, {offer.id}, {SimCluster::LaunchOp({on_exec("e1"), on_exec("e2")})}, 3600);
+  c.RunFor(Duration::Seconds(1));
+  const model::AgentId agent = offer.agent_id;
+  EXPECT_EQ(c.master().UsedResources(c.master().agents().at(agent)).GetScalar("cpus"),
+            model::Scalar::FromDouble(2.5));
+  // The next offer names the running executor.
+  c.Call(fw, api::call::Revive{});
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.live_offers.size(), 1u);
+  EXPECT_EQ(fw.live_offers.begin()->second.executor_ids,
+            std::vector<model::ExecutorId>{model::ExecutorId("shared-exec")});
+  c.Call(fw, api::call::Kill{model::TaskId("e1"), std::nullopt, std::nullopt});
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(c.master().UsedResources(c.master().agents().at(agent)).GetScalar("cpus"),
+            model::Scalar::FromDouble(1.5));  // e2 + the executor
+  EXPECT_EQ(fw.CountEvents("FAILURE"), 0u);
+  c.Call(fw, api::call::Kill{model::TaskId("e2"), std::nullopt, std::nullopt});
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(c.master().UsedResources(c.master().agents().at(agent)).GetScalar("cpus"),
+            model::Scalar::FromDouble(0));  // the executor exited with its last task
+  EXPECT_EQ(fw.CountEvents("FAILURE"), 1u);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
   SimCluster c(Opts(1));
   auto& fw = c.AddFramework(Info("a"));
