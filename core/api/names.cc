@@ -1,5 +1,6 @@
 #include <string_view>
 
+#include "core/api/operator_call.h"
 #include "core/api/scheduler_call.h"
 #include "core/api/scheduler_event.h"
 
@@ -30,6 +31,21 @@ std::string_view EventTypeName(const Event::Body& body) {
       "SUBSCRIBED", "OFFERS",  "INVERSE_OFFERS", "RESCIND", "RESCIND_INVERSE_OFFER",
       "UPDATE",     "MESSAGE", "FAILURE",        "ERROR",   "HEARTBEAT"};
   static_assert(std::size(kNames) == std::variant_size_v<Event::Body>);
+  return kNames[body.index()];
+}
+
+std::string_view OperatorCallTypeName(const OperatorCall::Body& body) {
+  static constexpr std::string_view kNames[] = {"GET_HEALTH",  "GET_VERSION", "GET_ROLES",
+                                                "GET_WEIGHTS", "GET_QUOTA",   "UPDATE_WEIGHTS",
+                                                "UPDATE_QUOTA"};
+  static_assert(std::size(kNames) == std::variant_size_v<OperatorCall::Body>);
+  return kNames[body.index()];
+}
+
+std::string_view OperatorResponseTypeName(const OperatorResponse::Body& body) {
+  static constexpr std::string_view kNames[] = {"GET_HEALTH", "GET_VERSION", "GET_ROLES",
+                                                "GET_WEIGHTS", "GET_QUOTA"};
+  static_assert(std::size(kNames) == std::variant_size_v<OperatorResponse::Body>);
   return kNames[body.index()];
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/api/json_operator.h"
 #include "core/api/json_scheduler.h"
 #include "core/api/recordio.h"
 #include "core/base/status.h"
@@ -242,8 +243,17 @@ void MasterRuntime::OnHttp(const io::HttpRequest& req,
     OnSchedulerApi(req, std::move(responder));
     return;
   }
-  // Every read endpoint is also reachable with the /master prefix, as in Mesos.
-  if (StartsWith(path, "/master/") && path != "/master/api/v1/scheduler") path.remove_prefix(7);
+  if (path == "/api/v1" || path == "/api/v1/" || path == "/master/api/v1" ||
+      path == "/master/api/v1/") {
+    OnOperatorApi(req, std::move(responder));
+    return;
+  }
+  // Every other endpoint is also reachable with the /master prefix, as in Mesos.
+  if (StartsWith(path, "/master/")) path.remove_prefix(7);
+  if (path == "/weights") {
+    OnWeights(req, std::move(responder));
+    return;
+  }
   if (req.method != "GET" && req.method != "HEAD") {
     io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'GET'\n");
     r.headers.push_back({"Allow", "GET"});
@@ -261,6 +271,8 @@ void MasterRuntime::OnHttp(const io::HttpRequest& req,
     responder->Respond(io::HttpResponse::Json(200, master::RenderStateSummary(*master_)));
   } else if (path == "/roles" || path == "/roles.json") {
     responder->Respond(io::HttpResponse::Json(200, master::RenderRoles(*master_)));
+  } else if (path == "/quota") {
+    responder->Respond(io::HttpResponse::Json(200, master::RenderQuota(*master_)));
   } else if (path == "/metrics/snapshot") {
     responder->Respond(io::HttpResponse::Json(200, master::RenderMetricsSnapshot(*master_, now)));
   } else if (path == "/metrics") {
@@ -340,6 +352,75 @@ void MasterRuntime::OnSchedulerApi(const io::HttpRequest& req,
     reply(out.http_status, "");
   }
   Apply(std::move(out));
+}
+
+void MasterRuntime::OnOperatorApi(const io::HttpRequest& req,
+                                  std::shared_ptr<io::HttpResponder> responder) {
+  auto reply = [&](int status, std::string text) {
+    responder->Respond(io::HttpResponse::Text(status, std::move(text)));
+  };
+  if (req.method != "POST") {
+    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'POST'");
+    r.headers.push_back({"Allow", "POST"});
+    responder->Respond(std::move(r));
+    return;
+  }
+  // The same media rules as the scheduler API (reference/mesos.md §1.1).
+  const std::string* content_type = req.Header("Content-Type");
+  if (content_type == nullptr) return reply(400, "Expecting 'Content-Type' to be present");
+  std::string_view media =
+      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
+  if (media == "application/x-protobuf") {
+    return reply(415, "Atoll speaks the v1 API in JSON only: use 'application/json'");
+  }
+  if (media != "application/json") {
+    return reply(415, StrCat("Expecting 'Content-Type' of application/json, got '", media, "'"));
+  }
+  if (!AcceptsJson(req.Header("Accept"))) {
+    return reply(406, "Expecting 'Accept' to allow 'application/json'");
+  }
+  absl::StatusOr<api::OperatorCall> call = api::ParseOperatorCall(req.body);
+  if (!call.ok()) {
+    return reply(400, StrCat("Failed to parse body into Call: ", call.status().message()));
+  }
+  Answer(master::AnswerOperatorCall(*master_, *call), *responder);
+}
+
+void MasterRuntime::OnWeights(const io::HttpRequest& req,
+                              std::shared_ptr<io::HttpResponder> responder) {
+  if (req.method == "GET" || req.method == "HEAD") {
+    responder->Respond(io::HttpResponse::Json(200, master::RenderWeights(*master_)));
+    return;
+  }
+  if (req.method != "PUT") {
+    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'GET' or 'PUT'");
+    r.headers.push_back({"Allow", "GET, PUT"});
+    responder->Respond(std::move(r));
+    return;
+  }
+  absl::StatusOr<std::map<std::string, double>> weights = api::ParseWeights(req.body);
+  if (!weights.ok()) {
+    responder->Respond(io::HttpResponse::Text(
+        400,
+        StrCat("Failed to validate update weights request JSON: ", weights.status().message())));
+    return;
+  }
+  Answer(master::AnswerWeightsUpdate(*master_, *weights), *responder);
+}
+
+void MasterRuntime::Answer(master::OperatorAnswer answer, io::HttpResponder& responder) {
+  if (answer.http_status != 200) {
+    responder.Respond(io::HttpResponse::Text(answer.http_status, std::move(answer.body)));
+    return;
+  }
+  // Applied, and so written to the registry store, before answering (a failed write stops
+  // the master rather than answering 200).
+  for (master::Input& input : answer.inputs) Handle(std::move(input));
+  if (answer.body.empty()) {
+    responder.Respond(io::HttpResponse::Text(200, ""));
+  } else {
+    responder.Respond(io::HttpResponse::Json(200, std::move(answer.body)));
+  }
 }
 
 }  // namespace atl::cmd

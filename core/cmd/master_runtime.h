@@ -1,5 +1,6 @@
 // MasterRuntime: the imperative shell around master::Master. It owns the HTTP endpoints of the
-// master (the v1 scheduler API with its RecordIO streams, /master/state, metrics...), runs
+// master (the v1 scheduler API with its RecordIO streams, the v1 operator API, /master/state,
+// /master/weights, /master/quota, metrics...), runs
 // timers on the EventLoop, persists the registry, and hosts in-process peers: simulated agents
 // (`--simulated-agents N`) and in-process frameworks (the C++ driver's in-process transport
 // used by `atoll up`). Everything runs on the loop thread.
@@ -18,6 +19,7 @@
 #include "core/io/http_server.h"
 #include "core/io/registry_store.h"
 #include "core/master/master.h"
+#include "core/master/operator_api.h"
 
 namespace atl::cmd {
 
@@ -64,6 +66,12 @@ class MasterRuntime {
   void ApplyAgent(size_t index, agent::SimulatedAgent::Output out);
   void OnHttp(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
   void OnSchedulerApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
+  // POST /api/v1: the operator calls of core/api/operator_call.h.
+  void OnOperatorApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
+  // GET|PUT /master/weights.
+  void OnWeights(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
+  // Applies an accepted operator update (its inputs, in order), then answers it.
+  void Answer(master::OperatorAnswer answer, io::HttpResponder& responder);
 
   io::EventLoop& loop_;
   const Clock& clock_;
