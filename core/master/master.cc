@@ -138,12 +138,22 @@ Output Master::Handle(const Input& input, Timestamp now) {
                    ctx.persist = ctx.persist_weights = true;
                  },
                  [&](const in::UpdateQuota& q) {
-                   if (q.quota == allocator::Quota{}) {
-                     registry_.quotas.erase(q.role);
-                   } else {
-                     registry_.quotas[q.role] = q.quota;
+                   for (const auto& [role, quota] : q.quotas) {
+                     if (quota == allocator::Quota{}) {
+                       registry_.quotas.erase(role);
+                     } else {
+                       registry_.quotas[role] = quota;
+                     }
+                     allocator_->UpdateQuota(role, quota);
                    }
-                   allocator_->UpdateQuota(q.role, q.quota);
+                   std::vector<model::OfferId> stale;
+                   for (const auto& [id, offer] : offers_) {
+                     if (q.quotas.contains(offer.role)) stale.push_back(id);
+                   }
+                   std::sort(stale.begin(), stale.end());
+                   for (const model::OfferId& id : stale) {
+                     RemoveOffer(ctx, id, /*rescind=*/true, std::nullopt);
+                   }
                    ctx.persist = ctx.persist_quotas = true;
                    ctx.allocate_all = true;
                  },

@@ -89,9 +89,11 @@ struct Tick {};
 struct UpdateWeights {
   std::map<std::string, double> weights;
 };
+// New quotas for some roles, applied and persisted together (all or nothing); an empty Quota
+// removes a role's quota. Outstanding offers of those roles are rescinded, so no offer made
+// under the old quota survives the change.
 struct UpdateQuota {
-  std::string role;
-  allocator::Quota quota;
+  std::map<std::string, allocator::Quota> quotas;
 };
 }  // namespace in
 

@@ -100,13 +100,13 @@ OperatorAnswer AnswerOperatorCall(const Master& master, const api::OperatorCall&
             return AnswerWeightsUpdate(master, update.weights);
           },
           [&](const op::UpdateQuota& update) {
-            absl::StatusOr<std::vector<in::UpdateQuota>> quotas =
+            absl::StatusOr<in::UpdateQuota> quotas =
                 ValidateQuotaUpdate(update, QuotaContextOf(master));
             if (!quotas.ok()) {
               return BadRequest(StrCat("Invalid QuotaConfig: ", quotas.status().message()));
             }
             OperatorAnswer answer;
-            for (in::UpdateQuota& quota : *quotas) answer.inputs.push_back(std::move(quota));
+            answer.inputs.push_back(*std::move(quotas));
             return answer;
           },
       },

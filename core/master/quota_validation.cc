@@ -56,9 +56,9 @@ QuotaContext QuotaContextOf(const Master& master) {
   return context;
 }
 
-absl::StatusOr<std::vector<in::UpdateQuota>> ValidateQuotaUpdate(
-    const api::operator_call::UpdateQuota& update, const QuotaContext& context,
-    std::string_view path) {
+absl::StatusOr<in::UpdateQuota> ValidateQuotaUpdate(const api::operator_call::UpdateQuota& update,
+                                                    const QuotaContext& context,
+                                                    std::string_view path) {
   std::vector<std::string> errors;
   std::map<std::string, size_t> first_index;  // role -> index of its first config
   for (size_t i = 0; i < update.configs.size(); ++i) {
@@ -107,11 +107,10 @@ absl::StatusOr<std::vector<in::UpdateQuota>> ValidateQuotaUpdate(
   }
   if (!errors.empty()) return absl::InvalidArgumentError(Join(errors, "; "));
 
-  std::vector<in::UpdateQuota> out;
-  out.reserve(update.configs.size());
+  in::UpdateQuota out;
   for (const api::QuotaConfig& config : update.configs) {
-    out.push_back(in::UpdateQuota{
-        config.role, allocator::Quota{ToResources(config.guarantees), ToResources(config.limits)}});
+    out.quotas[config.role] =
+        allocator::Quota{ToResources(config.guarantees), ToResources(config.limits)};
   }
   return out;
 }

@@ -29,7 +29,7 @@ struct QuotaContext {
 // The context from the master's current state.
 QuotaContext QuotaContextOf(const Master& master);
 
-// Checks every config of `update` and, if all pass, returns one in::UpdateQuota per config, in
+// Checks every config of `update` and, if all pass, returns one in::UpdateQuota with them all, in
 // request order, to apply with Master::Handle (a config without guarantees and limits removes
 // the role's quota). All or nothing: any problem fails the whole update, and the error lists
 // every problem, "; "-separated, each with its path under `path` (`<path>[i].limits.cpus`):
@@ -42,7 +42,7 @@ QuotaContext QuotaContextOf(const Master& master);
 //  - each guarantee is at most the limit of the same resource;
 //  - unless `update.force`, the role's current consumption of each limited resource is within
 //    the new limit ("role 'dev' consumption exceeds the new limit ...; use force").
-absl::StatusOr<std::vector<in::UpdateQuota>> ValidateQuotaUpdate(
+absl::StatusOr<in::UpdateQuota> ValidateQuotaUpdate(
     const api::operator_call::UpdateQuota& update, const QuotaContext& context,
     std::string_view path = "update_quota.quota_configs");
 

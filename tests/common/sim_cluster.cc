@@ -299,7 +299,11 @@ void SimCluster::UpdateWeights(std::map<std::string, double> weights) {
 }
 
 void SimCluster::UpdateQuota(const std::string& role, allocator::Quota quota) {
-  ApplyMaster(master_->Handle(master::in::UpdateQuota{role, std::move(quota)}, now()));
+  ApplyMaster(master_->Handle(master::in::UpdateQuota{{{role, std::move(quota)}}}, now()));
+}
+
+void SimCluster::UpdateQuotas(std::map<std::string, allocator::Quota> quotas) {
+  ApplyMaster(master_->Handle(master::in::UpdateQuota{std::move(quotas)}, now()));
 }
 
 bool SimCluster::Step(Timestamp limit) {

@@ -87,6 +87,7 @@ class SimCluster {
   void RestartMaster();
   void UpdateWeights(std::map<std::string, double> weights);
   void UpdateQuota(const std::string& role, allocator::Quota quota);
+  void UpdateQuotas(std::map<std::string, allocator::Quota> quotas);
 
   // Processes events until the clock would pass now + d.
   void RunFor(Duration d);

@@ -33,18 +33,17 @@ std::string ErrorOf(const QuotaUpdate& update, const QuotaContext& context = {})
 
 // ---- the quota rule ----
 
-TEST(QuotaValidation, TurnsEachConfigIntoAnInputInRequestOrder) {
+TEST(QuotaValidation, TurnsAllConfigsIntoOneInput) {
   QuotaUpdate update{false,
                      {Config("dev", {{"cpus", S(10)}}, {{"cpus", S(20)}, {"mem", S(2048)}}),
                       Config("*", {}, {{"gpus", S(1)}}), Config("gone", {}, {})}};
   auto inputs = ValidateQuotaUpdate(update, {});
   ASSERT_TRUE(inputs.ok()) << inputs.status();
-  ASSERT_EQ(inputs->size(), 3u);
-  EXPECT_EQ((*inputs)[0].role, "dev");
-  EXPECT_EQ((*inputs)[0].quota.guarantees, *model::Resources::Parse("cpus:10"));
-  EXPECT_EQ((*inputs)[0].quota.limits, *model::Resources::Parse("cpus:20;mem:2048"));
-  EXPECT_EQ((*inputs)[1].role, "*");
-  EXPECT_EQ((*inputs)[2].quota, allocator::Quota{});  // removes gone's quota
+  ASSERT_EQ(inputs->quotas.size(), 3u);  // one input: one registry write for all of them
+  EXPECT_EQ(inputs->quotas.at("dev").guarantees, *model::Resources::Parse("cpus:10"));
+  EXPECT_EQ(inputs->quotas.at("dev").limits, *model::Resources::Parse("cpus:20;mem:2048"));
+  EXPECT_TRUE(inputs->quotas.contains("*"));
+  EXPECT_EQ(inputs->quotas.at("gone"), allocator::Quota{});  // removes gone's quota
 }
 
 TEST(QuotaValidation, RefusesInvalidNestedAndUnlistedRoles) {
@@ -165,7 +164,7 @@ class OperatorApi : public ::testing::Test {
       if (const auto* w = std::get_if<in::UpdateWeights>(&input)) {
         cluster_.UpdateWeights(w->weights);
       } else if (const auto* q = std::get_if<in::UpdateQuota>(&input)) {
-        cluster_.UpdateQuota(q->role, q->quota);
+        cluster_.UpdateQuotas(q->quotas);
       } else {
         ADD_FAILURE() << "an operator answer carries an unexpected input";
       }

@@ -271,6 +271,26 @@ TEST(MasterSim, QuotaGuaranteeIsServedBeforeOtherRoles) {
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
 }
 
+TEST(MasterSim, AQuotaChangeRescindsTheRolesOutstandingOffers) {
+  SimCluster c(Opts(2));
+  auto& fw = c.AddFramework(Info("a", {"dev"}));
+  auto& other = c.AddFramework(Info("b", {"ops"}));
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_EQ(fw.live_offers.size() + other.live_offers.size(), 2u);
+  size_t dev_offers = fw.live_offers.size();
+  allocator::Quota q;
+  q.limits = *model::Resources::Parse("cpus:1;mem:512");
+  c.UpdateQuota("dev", q);
+  c.RunFor(Duration::Milliseconds(1));
+  EXPECT_EQ(fw.rescinded.size(), dev_offers);
+  EXPECT_TRUE(other.rescinded.empty());
+  // Re-offered within the new limit.
+  for (const auto& [id, offer] : fw.live_offers) {
+    EXPECT_LE(offer.resources.GetScalar("cpus"), model::Scalar::FromDouble(1));
+  }
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
 TEST(MasterSim, ReconcileAnswersEveryCase) {
   SimCluster c(Opts(2));
   int launched = 0;
