@@ -4,6 +4,7 @@
 # Run ./install.sh first (the README's test command does both).
 set -euo pipefail
 cd "$(dirname "$0")"
+export CCACHE_BASEDIR="$PWD"  # relative paths: a fresh clone reuses the cache
 JOBS="${ATOLL_JOBS:-$(nproc)}"
 
 echo "== build (RelWithDebInfo, -Werror)"
