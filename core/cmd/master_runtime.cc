@@ -24,6 +24,32 @@ bool AcceptsJson(const std::string* accept) {
   }
   return false;
 }
+// The v1 APIs' method and media rules (reference/mesos.md §1.1): POST only (405), a
+// Content-Type is required (400), and it must be JSON (415; we do not speak protobuf).
+// Returns the refusal, or nothing when the request may proceed.
+std::optional<io::HttpResponse> CheckV1Request(const io::HttpRequest& req) {
+  if (req.method != "POST") {
+    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'POST'");
+    r.headers.push_back({"Allow", "POST"});
+    return r;
+  }
+  const std::string* content_type = req.Header("Content-Type");
+  if (content_type == nullptr) {
+    return io::HttpResponse::Text(400, "Expecting 'Content-Type' to be present");
+  }
+  std::string_view media =
+      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
+  if (media == "application/x-protobuf") {
+    return io::HttpResponse::Text(415,
+                                  "Atoll speaks the v1 API in JSON only: use 'application/json'");
+  }
+  if (media != "application/json") {
+    return io::HttpResponse::Text(
+        415, StrCat("Expecting 'Content-Type' of application/json, got '", media, "'"));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct MasterRuntime::Peer {
@@ -295,21 +321,9 @@ void MasterRuntime::OnSchedulerApi(const io::HttpRequest& req,
   auto reply = [&](int status, std::string text) {
     responder->Respond(io::HttpResponse::Text(status, std::move(text)));
   };
-  if (req.method != "POST") {
-    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'POST'");
-    r.headers.push_back({"Allow", "POST"});
-    responder->Respond(std::move(r));
+  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
+    responder->Respond(*std::move(refused));
     return;
-  }
-  const std::string* content_type = req.Header("Content-Type");
-  if (content_type == nullptr) return reply(400, "Expecting 'Content-Type' to be present");
-  std::string_view media =
-      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
-  if (media == "application/x-protobuf") {
-    return reply(415, "Atoll speaks the v1 API in JSON only: use 'application/json'");
-  }
-  if (media != "application/json") {
-    return reply(415, StrCat("Expecting 'Content-Type' of application/json, got '", media, "'"));
   }
   absl::StatusOr<api::Call> call = api::ParseCall(req.body);
   if (!call.ok()) {
@@ -359,22 +373,10 @@ void MasterRuntime::OnOperatorApi(const io::HttpRequest& req,
   auto reply = [&](int status, std::string text) {
     responder->Respond(io::HttpResponse::Text(status, std::move(text)));
   };
-  if (req.method != "POST") {
-    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'POST'");
-    r.headers.push_back({"Allow", "POST"});
-    responder->Respond(std::move(r));
+  // The same method and media rules as the scheduler API.
+  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
+    responder->Respond(*std::move(refused));
     return;
-  }
-  // The same media rules as the scheduler API (reference/mesos.md §1.1).
-  const std::string* content_type = req.Header("Content-Type");
-  if (content_type == nullptr) return reply(400, "Expecting 'Content-Type' to be present");
-  std::string_view media =
-      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
-  if (media == "application/x-protobuf") {
-    return reply(415, "Atoll speaks the v1 API in JSON only: use 'application/json'");
-  }
-  if (media != "application/json") {
-    return reply(415, StrCat("Expecting 'Content-Type' of application/json, got '", media, "'"));
   }
   if (!AcceptsJson(req.Header("Accept"))) {
     return reply(406, "Expecting 'Accept' to allow 'application/json'");

@@ -38,24 +38,10 @@ class MasterHttp : public ::testing::Test {
                                  2, 1, {}, "sim");
   }
 
-  // Sends one request and runs the loop until it is answered.
   HttpResponse Fetch(std::string method, std::string target, std::string body = "",
                      io::HttpHeaders headers = {}) {
-    io::HttpClient client(loop_);
-    ClientRequest req;
-    req.method = std::move(method);
-    req.port = runtime_->port();
-    req.target = std::move(target);
-    req.body = std::move(body);
-    req.headers = std::move(headers);
-    HttpResponse out;
-    client.Request(req, [&](absl::StatusOr<HttpResponse> r) {
-      EXPECT_TRUE(r.ok()) << r.status().message();
-      if (r.ok()) out = *r;
-      loop_.Stop();
-    });
-    io::testing::RunUntilStopped(loop_);
-    return out;
+    return io::testing::FetchOnLoop(loop_, runtime_->port(), std::move(method), std::move(target),
+                                    std::move(body), std::move(headers));
   }
 
   HttpResponse Post(std::string body,

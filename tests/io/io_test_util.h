@@ -16,6 +16,7 @@
 
 #include "core/base/time.h"
 #include "core/io/event_loop.h"
+#include "core/io/http_client.h"
 
 namespace atl::io::testing {
 
@@ -30,6 +31,28 @@ inline void RunUntilStopped(EventLoop& loop, Duration limit = Duration::Seconds(
   loop.Run();
   loop.Cancel(safety);
   EXPECT_FALSE(timed_out) << "the loop was not stopped within " << limit.ToString();
+}
+
+// Sends one request to 127.0.0.1:`port` and runs `loop` until it is answered; a transport
+// failure fails the test and returns a default response.
+inline HttpResponse FetchOnLoop(EventLoop& loop, uint16_t port, std::string method,
+                                std::string target, std::string body = "",
+                                HttpHeaders headers = {}) {
+  HttpClient client(loop);
+  ClientRequest req;
+  req.method = std::move(method);
+  req.port = port;
+  req.target = std::move(target);
+  req.body = std::move(body);
+  req.headers = std::move(headers);
+  HttpResponse out;
+  client.Request(req, [&](absl::StatusOr<HttpResponse> r) {
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    if (r.ok()) out = *r;
+    loop.Stop();
+  });
+  RunUntilStopped(loop);
+  return out;
 }
 
 // A raw TCP client on the loop, for sending exactly the bytes a test wants (pipelining,
