@@ -136,7 +136,22 @@ void WriteFramework(JsonWriter& w, const Master& m, const Framework& fw, bool co
     w.EndObject();
   }
   w.EndArray();
-  w.Key("executors").StartArray().EndArray();
+  w.Key("executors").StartArray();
+  for (const auto& [agent_id, agent] : m.agents()) {
+    auto executors = agent.executors.find(fw.id);
+    if (executors == agent.executors.end()) continue;
+    for (const auto& [id, e] : executors->second) {
+      w.StartObject();
+      w.Key("executor_id").String(id.value());
+      w.Key("name").String(e.info.name);
+      w.Key("framework_id").String(fw.id.value());
+      w.Key("slave_id").String(agent_id.value());
+      w.Key("resources");
+      api::WriteFlatResources(w, e.resources);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
   w.EndObject();
 }
 

@@ -107,11 +107,13 @@ def main():
     atoll = sys.argv[1]
     port = free_port()
     work = tempfile.mkdtemp(prefix="atoll-v1-")
+    # Port and work dir come from ATOLL_* variables: every flag can be set that way.
+    env = dict(os.environ, ATOLL_PORT=str(port), ATOLL_WORK_DIR=work)
     master = subprocess.Popen(
-        [atoll, "master", "--port", str(port), "--work-dir", work, "--simulated-agents", "2",
+        [atoll, "master", "--simulated-agents", "2",
          "--simulated-agent-resources", "cpus:2;mem:1024;ports:[31000-31009]",
          "--simulated-running-delay", "0.05", "--seed", "11"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
         run(port)
     finally:

@@ -174,5 +174,22 @@ TEST_F(MasterCalls, FailoverTimeoutZeroTearsDownOnDisconnect) {
   EXPECT_EQ(master_.completed_frameworks().size(), 1u);
 }
 
+TEST(MasterRoles, OnlyTheMastersRolesMayBeUsedWhenItListsThem) {
+  Options options;
+  options.roles = {"web", "batch"};
+  Timestamp now = Timestamp::FromNanoseconds(1'000'000'000);
+  Master master(options, Registry{}, now);
+  model::FrameworkInfo info = Info();
+  info.capabilities = {model::FrameworkCapability::kMultiRole};
+  info.roles = {"web"};
+  Output ok = master.Handle(in::Subscribe{1, SubscribeCall(info)}, now);
+  EXPECT_FALSE(Closes(ok, 1));
+  info.roles = {"web", "ads"};
+  Output refused = master.Handle(in::Subscribe{2, SubscribeCall(info)}, now);
+  ASSERT_TRUE(Closes(refused, 2));
+  EXPECT_NE(std::get<api::event::Error>(EventsTo(refused, 2)[0].body).message.find("'ads'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace atl::master
