@@ -657,6 +657,92 @@ TEST(MasterSim, ACustomExecutorIsChargedOnceAndReleasedWhenItExits) {
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
 }
 
+TEST(MasterSim, UpdateFrameworkDroppingARoleRescindsItsOffers) {
+  SimCluster c(Opts(2));
+  auto& fw = c.AddFramework(Info("a", {"web", "batch"}));
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_EQ(fw.live_offers.size(), 2u);
+  std::set<std::string> roles;
+  for (const auto& [id, o] : fw.live_offers) roles.insert(*o.allocation_role);
+  model::FrameworkInfo info = fw.info;
+  info.roles = {"web"};
+  EXPECT_EQ(c.Call(fw, api::call::UpdateFramework{info, {}}), 200);
+  c.RunFor(Duration::Seconds(2));
+  for (const auto& [id, o] : fw.live_offers) EXPECT_EQ(*o.allocation_role, "web");
+  // DRF gave one agent to each role (batch first: equal shares, then by name).
+  EXPECT_EQ(roles, (std::set<std::string>{"batch", "web"}));
+  EXPECT_EQ(fw.rescinded.size(), 1u);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, AgentDisconnectRescindsButFrameworkDisconnectDiscardsSilently) {
+  SimCluster c(Opts(2));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_EQ(fw.live_offers.size(), 2u);
+  c.DisconnectAgent(0);
+  c.RunFor(Duration::Milliseconds(1));
+  EXPECT_EQ(fw.rescinded.size(), 1u);  // the disconnected agent's offer
+  EXPECT_EQ(fw.live_offers.size(), 1u);
+  // A framework that goes away loses its offers without RESCIND events (nobody to tell), and
+  // after failover it gets fresh offers, never the old ones.
+  model::OfferId old = fw.live_offers.begin()->first;
+  c.CloseStream(fw);
+  EXPECT_TRUE(c.master().offers().empty());
+  c.Resubscribe(fw);
+  c.RunFor(Duration::Seconds(1));
+  EXPECT_EQ(fw.rescinded.size(), 1u);
+  ASSERT_EQ(fw.live_offers.size(), 1u);
+  EXPECT_NE(fw.live_offers.begin()->first, old);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+TEST(MasterSim, UpdatesMissedWhileDisconnectedArriveAfterResubscribing) {
+  SimCluster c(Opts(1));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  model::Offer offer = fw.live_offers.begin()->second;
+  c.Accept(fw, {offer.id}, {SimCluster::LaunchOp({SimCluster::MakeTask("t", offer, "cpus:1")})});
+  c.CloseStream(fw);  // before any update could be delivered
+  c.RunFor(Duration::Seconds(5));
+  fw.events.clear();
+  c.Resubscribe(fw);
+  fw.on_event = [&c](SimCluster::Framework& f, const api::Event& e) {
+    SimCluster::AutoAcknowledge(c, f, e);
+  };
+  c.RunFor(Duration::Seconds(30));  // the agent's retry (10 s, then 20 s) delivers them
+  std::vector<TaskState> states;
+  for (const auto& s : fw.Updates()) states.push_back(s.state);
+  EXPECT_EQ(states, (std::vector<TaskState>{TaskState::kStarting, TaskState::kRunning}));
+  EXPECT_EQ(c.agent(0).pending_updates(), 0u);
+}
+
+TEST(MasterSim, AnAcceptMixingAgentsOrRepeatingAnOfferDropsItsTasks) {
+  SimCluster c(Opts(2));
+  auto& fw = c.AddFramework(Info("a"));
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_EQ(fw.live_offers.size(), 2u);
+  auto it = fw.live_offers.begin();
+  model::Offer a = it->second;
+  model::Offer b = (++it)->second;
+  c.Accept(fw, {a.id, b.id}, {SimCluster::LaunchOp({SimCluster::MakeTask("mixed", a, "cpus:1")})});
+  c.RunFor(Duration::Milliseconds(1));
+  ASSERT_EQ(fw.Updates().size(), 1u);
+  EXPECT_EQ(fw.Updates()[0].state, TaskState::kDropped);
+  EXPECT_EQ(fw.Updates()[0].reason, TaskStatusReason::kInvalidOffers);
+  EXPECT_TRUE(c.master().offers().empty());  // both discarded, resources back
+  c.RunFor(Duration::Seconds(1));
+  ASSERT_FALSE(fw.live_offers.empty());
+  model::Offer fresh = fw.live_offers.begin()->second;
+  c.Accept(fw, {fresh.id, fresh.id},
+           {SimCluster::LaunchOp({SimCluster::MakeTask("twice", fresh, "cpus:1")})});
+  c.RunFor(Duration::Milliseconds(1));
+  EXPECT_EQ(fw.Updates().back().task_id.value(), "twice");
+  EXPECT_EQ(fw.Updates().back().state, TaskState::kDropped);
+  EXPECT_EQ(c.master().task_count(), 0u);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
   SimCluster c(Opts(1));
   auto& fw = c.AddFramework(Info("a"));
