@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
   using namespace atl;
   CLI::App app{"atoll: a cluster manager with a Mesos-compatible offer engine"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--log-level) may follow the subcommand too
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->envname("ATOLL_LOG_LEVEL");
