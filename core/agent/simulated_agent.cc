@@ -47,7 +47,10 @@ SimulatedAgent::Output SimulatedAgent::Connect(Timestamp now) {
 
 void SimulatedAgent::SetTimer(const Key& key, Task& /*task*/, std::optional<Timestamp>& slot,
                               std::optional<Timestamp> at) {
-  if (slot) timers_.erase({*slot, key});
+  if (slot) {
+    auto it = timers_.find({*slot, key});
+    if (it != timers_.end()) timers_.erase(it);  // one entry: the other slot may share it
+  }
   slot = at;
   if (at) timers_.insert({*at, key});
 }

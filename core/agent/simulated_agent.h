@@ -88,7 +88,8 @@ class SimulatedAgent {
   std::map<model::FrameworkId, model::FrameworkInfo> frameworks_;
   absl::node_hash_map<Key, Task, KeyHash> tasks_;
   // Timers (retries and scripted transitions), earliest first.
-  std::set<std::pair<Timestamp, Key>> timers_;
+  // A multiset: a task's retry and transition timers may share a deadline.
+  std::multiset<std::pair<Timestamp, Key>> timers_;
 };
 
 }  // namespace atl::agent
