@@ -16,7 +16,8 @@ SimulatedAgent::SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions opti
     : info_(std::move(info)), options_(options), rng_(seed) {}
 
 void SimulatedAgent::Finish(Output& out) const {
-  std::optional<Timestamp> next = next_heartbeat_;
+  // Heartbeats only while registered: an unregistered agent has no deadline of its own.
+  std::optional<Timestamp> next = registered_ ? next_heartbeat_ : register_retry_at_;
   if (!timers_.empty()) {
     Timestamp t = timers_.begin()->first;
     next = next ? std::min(*next, t) : t;
@@ -28,6 +29,18 @@ SimulatedAgent::Output SimulatedAgent::Connect(Timestamp now) {
   Output out;
   if (shut_down_) return out;
   registered_ = false;
+  next_heartbeat_.reset();
+  register_backoff_ = options_.register_retry_initial;
+  SendRegister(out, now);
+  Finish(out);
+  return out;
+}
+
+void SimulatedAgent::SendRegister(Output& out, Timestamp now) {
+  // Until REGISTERED arrives the registration is resent with backoff (Mesos: 1 s doubling,
+  // capped at 1 min), so a lost REGISTER never leaves the agent out of the cluster.
+  register_retry_at_ = now + register_backoff_;
+  register_backoff_ = std::min(register_backoff_ * 2, options_.register_retry_max);
   amsg::Register reg;
   reg.info = info_;
   reg.version = "atoll-sim";
@@ -40,9 +53,6 @@ SimulatedAgent::Output SimulatedAgent::Connect(Timestamp now) {
   }
   for (const auto& [id, fw] : frameworks_) reg.frameworks.push_back(fw);
   out.to_master.push_back(std::move(reg));
-  (void)now;
-  Finish(out);
-  return out;
 }
 
 void SimulatedAgent::SetTimer(const Key& key, Task& /*task*/, std::optional<Timestamp>& slot,
@@ -80,7 +90,7 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
     SendHead(out, key, task, now);
   }
   // A custom executor exits with its last task (the command executor is not reported).
-  if (model::IsTerminal(state) && task.info->executor && registered_) {
+  if (model::IsTerminal(state) && task.info->executor) {
     const model::ExecutorId& exec = task.info->executor->executor_id;
     bool others = false;
     for (const auto& [k, t] : tasks_) {
@@ -90,7 +100,14 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
         break;
       }
     }
-    if (!others) out.to_master.push_back(master::agent_msg::ExecutorExited{key.first, exec, 0});
+    if (!others) {
+      amsg::ExecutorExited exited{key.first, exec, 0};
+      if (registered_) {
+        out.to_master.push_back(std::move(exited));
+      } else {
+        exited_executors_.push_back(std::move(exited));  // told after re-registering
+      }
+    }
   }
 }
 
@@ -100,10 +117,15 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
   std::visit(
       Overloaded{
           [&](const mmsg::Registered& r) {
+            if (registered_) return;  // a duplicate: everything pending is already on its way
             registered_ = true;
+            register_retry_at_.reset();
             info_.id = r.agent_id;
             heartbeat_interval_ = r.heartbeat_interval;
             next_heartbeat_ = now + heartbeat_interval_;
+            // Executors that ended while the master could not hear us.
+            for (amsg::ExecutorExited& e : exited_executors_) out.to_master.push_back(std::move(e));
+            exited_executors_.clear();
             // Updates that waited for the master go out now, oldest per task.
             std::vector<Key> keys;
             for (const auto& [key, task] : tasks_) {
@@ -203,6 +225,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
           [&](const mmsg::Shutdown&) {
             shut_down_ = true;
             registered_ = false;
+            register_retry_at_.reset();
           },
       },
       message);
@@ -213,6 +236,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& messa
 SimulatedAgent::Output SimulatedAgent::Tick(Timestamp now) {
   Output out;
   if (shut_down_) return out;
+  if (!registered_ && register_retry_at_ && *register_retry_at_ <= now) SendRegister(out, now);
   if (registered_ && next_heartbeat_ && *next_heartbeat_ <= now) {
     out.to_master.push_back(amsg::Heartbeat{});
     next_heartbeat_ = now + heartbeat_interval_;

@@ -30,6 +30,9 @@ struct SimulatedAgentOptions {
   // Unacknowledged updates are resent with exponential backoff (Mesos: 10 s doubling to 10 min).
   Duration retry_initial = Duration::Seconds(10);
   Duration retry_max = Duration::Minutes(10);
+  // A registration without an answer is resent with backoff (Mesos: 1 s doubling to 1 min).
+  Duration register_retry_initial = Duration::Seconds(1);
+  Duration register_retry_max = Duration::Minutes(1);
 };
 
 class SimulatedAgent {
@@ -77,15 +80,20 @@ class SimulatedAgent {
   void SetTimer(const Key& key, Task& task, std::optional<Timestamp>& slot,
                 std::optional<Timestamp> at);
   void Finish(Output& out) const;
+  void SendRegister(Output& out, Timestamp now);
 
   model::AgentInfo info_;
   SimulatedAgentOptions options_;
   Random rng_;
   bool registered_ = false;
+  std::optional<Timestamp> register_retry_at_;
+  Duration register_backoff_;
   bool shut_down_ = false;
   Duration heartbeat_interval_ = Duration::Seconds(15);
   std::optional<Timestamp> next_heartbeat_;
   std::map<model::FrameworkId, model::FrameworkInfo> frameworks_;
+  // Executor exits that happened while unregistered.
+  std::vector<master::agent_msg::ExecutorExited> exited_executors_;
   absl::node_hash_map<Key, Task, KeyHash> tasks_;
   // Timers (retries and scripted transitions), earliest first.
   // A multiset: a task's retry and transition timers may share a deadline.

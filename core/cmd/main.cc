@@ -36,7 +36,9 @@ struct MasterFlags {
 
 void AddMasterFlags(CLI::App* app, MasterFlags& f, bool embedded) {
   if (!embedded) {
-    app->add_option("--port", f.port, "HTTP port of the master")->envname("ATOLL_PORT");
+    app->add_option("--port", f.port, "HTTP port of the master (0 = any free port)")
+        ->check(CLI::Range(0, 65535))
+        ->envname("ATOLL_PORT");
     app->add_option("--work-dir", f.work_dir, "Directory for the registry")
         ->envname("ATOLL_WORK_DIR");
   }
@@ -63,9 +65,13 @@ absl::StatusOr<master::Options> ToOptions(const MasterFlags& f) {
   o.port = f.port;
   o.ip = f.ip;
   o.hostname = f.hostname.empty() ? f.ip : f.hostname;
+  // Finite and sensible: a zero interval would spin, an infinite one overflow the clock.
+  if (!(f.offer_timeout >= 0 && f.offer_timeout <= 365.0 * 86400)) {
+    return absl::InvalidArgumentError("--offer-timeout must be between 0 (never) and 1 year");
+  }
   if (f.offer_timeout > 0) o.offer_timeout = Duration::FromSecondsDouble(f.offer_timeout);
-  if (f.allocation_interval <= 0) {
-    return absl::InvalidArgumentError("--allocation-interval must be positive");
+  if (!(f.allocation_interval >= 0.001 && f.allocation_interval <= 3600)) {
+    return absl::InvalidArgumentError("--allocation-interval must be between 0.001 and 3600 s");
   }
   o.allocation_interval = Duration::FromSecondsDouble(f.allocation_interval);
   for (std::string_view r : Split(f.roles, ',')) {
@@ -80,7 +86,11 @@ absl::StatusOr<master::Options> ToOptions(const MasterFlags& f) {
       return absl::InvalidArgumentError(
           StrCat("--weights: '", item, "' is not ROLE=WEIGHT with a positive weight"));
     }
-    o.weights[std::string(Strip(item.substr(0, eq)))] = w;
+    std::string role(Strip(item.substr(0, eq)));
+    if (absl::Status s = model::ValidateRole(role); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat("--weights: ", s.message()));
+    }
+    o.weights[role] = w;
   }
   o.seed = f.seed != 0 ? f.seed : static_cast<uint64_t>(io::RealClock().Now().nanoseconds());
   return o;
@@ -126,6 +136,10 @@ int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_re
     loop.Stop();
   });
   loop.Run();
+  if (!runtime.fatal().ok()) {
+    spdlog::critical("stopped: {}", std::string(runtime.fatal().message()));
+    return 1;
+  }
   return 0;
 }
 
@@ -159,6 +173,7 @@ int main(int argc, char** argv) {
   master
       ->add_option("--simulated-agents", master_flags.simulated_agents,
                    "Run N in-process simulated agents (tasks reach RUNNING without processes)")
+      ->check(CLI::Range(0, 1000000))
       ->envname("ATOLL_SIMULATED_AGENTS");
   master
       ->add_option("--simulated-agent-resources", master_flags.simulated_resources,
@@ -167,9 +182,14 @@ int main(int argc, char** argv) {
   master
       ->add_option("--simulated-running-delay", master_flags.simulated_running_delay,
                    "Seconds from launch to TASK_RUNNING on simulated agents")
+      ->check(CLI::Range(0.0, 3600.0))
       ->envname("ATOLL_SIMULATED_RUNNING_DELAY");
-  master->add_option("--racks", master_flags.racks, "Racks the simulated agents spread over");
-  master->add_option("--zones", master_flags.zones, "Zones the simulated agents spread over");
+  master->add_option("--racks", master_flags.racks, "Racks the simulated agents spread over")
+      ->check(CLI::PositiveNumber)
+      ->envname("ATOLL_RACKS");
+  master->add_option("--zones", master_flags.zones, "Zones the simulated agents spread over")
+      ->check(CLI::PositiveNumber)
+      ->envname("ATOLL_ZONES");
 
   cmd::MasterFlags up_flags;
   up_flags.work_dir = "atoll-work";
@@ -177,6 +197,7 @@ int main(int argc, char** argv) {
   CLI::App* up = app.add_subcommand("up", "Run the embedded cluster on 127.0.0.1");
   cmd::AddMasterFlags(up, up_flags, /*embedded=*/true);
   up->add_option("--master-port", up_flags.port, "Port of the master's HTTP API")
+      ->check(CLI::Range(0, 65535))
       ->envname("ATOLL_MASTER_PORT");
   up->add_option("--agents", up_agents, "Number of local agents")->envname("ATOLL_AGENTS");
   up->add_option("--work-dir", up_flags.work_dir, "Directory for all state")

@@ -78,12 +78,14 @@ absl::Status MasterRuntime::Start(io::HttpServer::Options http) {
     if (!loaded.ok()) return loaded.status();
     registry = *std::move(loaded);
   }
-  master_ = std::make_unique<master::Master>(options_, std::move(registry), clock_.Now());
   server_ = std::make_unique<io::HttpServer>(
       loop_, http, [this](const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> r) {
         OnHttp(req, std::move(r));
       });
   RETURN_IF_ERROR(server_->Start());
+  // Bound first, so a port chosen by the system (--port 0) is the one the master advertises.
+  options_.port = server_->port();
+  master_ = std::make_unique<master::Master>(options_, std::move(registry), clock_.Now());
   spdlog::info("master {} listening on {}:{} ({} agents in the registry)", master_->info().id,
                http.address, server_->port(), master_->registry().agents.size());
   Handle(master::in::Tick{});
@@ -94,8 +96,17 @@ void MasterRuntime::Stop() {
   stopped_ = true;
   if (server_) server_->Stop();
   for (auto& [conn, peer] : streams_) {
-    peer->closed = true;
-    if (peer->http) peer->http->Close();
+    if (peer->http) {
+      peer->closed = true;
+      peer->http->Close();
+    } else {
+      // In-process drivers learn that the master went away, as over HTTP.
+      loop_.Post([peer]() {
+        if (peer->closed) return;
+        peer->closed = true;
+        if (peer->inproc.on_close) peer->inproc.on_close();
+      });
+    }
   }
   streams_.clear();
 }
@@ -103,12 +114,14 @@ void MasterRuntime::Stop() {
 uint16_t MasterRuntime::port() const { return server_ ? server_->port() : 0; }
 
 void MasterRuntime::Handle(master::Input input) {
-  if (stopped_) return;
+  if (stopped_ || !fatal_.ok()) return;
   Apply(master_->Handle(input, clock_.Now()));
 }
 
 void MasterRuntime::Apply(master::Output out) {
   for (master::Command& c : out.commands) {
+    // PersistRegistry comes first; nothing that relies on it goes out if it failed.
+    if (!fatal_.ok()) return;
     std::visit(
         [&](auto& command) {
           using T = std::decay_t<decltype(command)>;
@@ -150,17 +163,31 @@ void MasterRuntime::Apply(master::Output out) {
             if (it == agent_by_conn_.end()) return;
             size_t index = it->second;
             master::ConnId conn = command.conn;
-            loop_.Post([this, index, conn, m = std::move(command.message)]() {
-              if (stopped_ || agents_[index].conn != conn) return;
+            loop_.Post([this, alive = std::weak_ptr<int>(alive_), index, conn,
+                        m = std::move(command.message)]() {
+              if (alive.expired() || stopped_ || agents_[index].conn != conn) return;
               ApplyAgent(index, agents_[index].sim->Handle(m, clock_.Now()));
             });
           } else if constexpr (std::is_same_v<T, master::cmd::CloseAgent>) {
-            agent_by_conn_.erase(command.conn);
+            auto it = agent_by_conn_.find(command.conn);
+            if (it == agent_by_conn_.end()) return;
+            size_t index = it->second;
+            agent_by_conn_.erase(it);
+            // A real agent whose connection is closed re-registers after a backoff; so does a
+            // simulated one (unless it was told to shut down).
+            loop_.RunAfter(Duration::Seconds(1), [this, alive = std::weak_ptr<int>(alive_), index] {
+              if (alive.expired() || stopped_ || agents_[index].sim->shut_down()) return;
+              SimAgent& a = agents_[index];
+              a.conn = next_conn_++;
+              agent_by_conn_[a.conn] = index;
+              ApplyAgent(index, a.sim->Connect(clock_.Now()));
+            });
           } else if constexpr (std::is_same_v<T, master::cmd::WakeAt>) {
             if (!wake_ || command.at < *wake_ || *wake_ <= clock_.Now()) {
               if (wake_timer_) loop_.Cancel(wake_timer_);
               wake_ = command.at;
-              wake_timer_ = loop_.RunAt(command.at, [this]() {
+              wake_timer_ = loop_.RunAt(command.at, [this, alive = std::weak_ptr<int>(alive_)]() {
+                if (alive.expired()) return;
                 wake_.reset();
                 wake_timer_ = 0;
                 Handle(master::in::Tick{});
@@ -171,6 +198,7 @@ void MasterRuntime::Apply(master::Output out) {
             if (absl::Status s = store_->Apply(command.delta); !s.ok()) {
               // Losing the registry silently would let agents be forgotten; stop instead.
               spdlog::critical("cannot persist the registry: {}", std::string(s.message()));
+              fatal_ = s;
               loop_.Stop();
             }
           }
@@ -211,15 +239,16 @@ void MasterRuntime::ApplyAgent(size_t index, agent::SimulatedAgent::Output out) 
   SimAgent& a = agents_[index];
   for (master::AgentToMaster& msg : out.to_master) {
     master::ConnId conn = a.conn;
-    loop_.Post([this, conn, m = std::move(msg)]() {
-      if (!agent_by_conn_.contains(conn)) return;
+    loop_.Post([this, alive = std::weak_ptr<int>(alive_), conn, m = std::move(msg)]() {
+      if (alive.expired() || !agent_by_conn_.contains(conn)) return;
       Handle(master::in::AgentMessage{conn, m});
     });
   }
   if (out.wake_at && (!a.wake || *out.wake_at < *a.wake || *a.wake <= clock_.Now())) {
     if (a.timer) loop_.Cancel(a.timer);
     a.wake = out.wake_at;
-    a.timer = loop_.RunAt(*out.wake_at, [this, index]() {
+    a.timer = loop_.RunAt(*out.wake_at, [this, alive = std::weak_ptr<int>(alive_), index]() {
+      if (alive.expired()) return;
       agents_[index].wake.reset();
       agents_[index].timer = 0;
       if (!stopped_) ApplyAgent(index, agents_[index].sim->Tick(clock_.Now()));
@@ -229,6 +258,10 @@ void MasterRuntime::ApplyAgent(size_t index, agent::SimulatedAgent::Output out) 
 
 int MasterRuntime::Subscribe(const api::Call& call, InProcessStream stream, master::ConnId* conn,
                              std::string* stream_id, std::string* error) {
+  if (master_ == nullptr || stopped_ || !fatal_.ok()) {
+    *error = "Master is not running";
+    return 503;
+  }
   master::ConnId c = next_conn_++;
   auto peer = std::make_shared<Peer>();
   peer->inproc = std::move(stream);
@@ -247,6 +280,10 @@ int MasterRuntime::Subscribe(const api::Call& call, InProcessStream stream, mast
 }
 
 int MasterRuntime::Send(const std::string& stream_id, const api::Call& call, std::string* error) {
+  if (master_ == nullptr || stopped_ || !fatal_.ok()) {
+    *error = "Master is not running";
+    return 503;
+  }
   master::Output out = master_->Handle(master::in::Call{stream_id, call}, clock_.Now());
   int status = out.http_status;
   if (status >= 400) *error = out.http_body;
@@ -418,6 +455,11 @@ void MasterRuntime::Answer(master::OperatorAnswer answer, io::HttpResponder& res
   // Applied, and so written to the registry store, before answering (a failed write stops
   // the master rather than answering 200).
   for (master::Input& input : answer.inputs) Handle(std::move(input));
+  if (!fatal_.ok() || stopped_) {
+    responder.Respond(io::HttpResponse::Text(
+        503, StrCat("The change could not be made durable: ", fatal_.message())));
+    return;
+  }
   if (answer.body.empty()) {
     responder.Respond(io::HttpResponse::Text(200, ""));
   } else {

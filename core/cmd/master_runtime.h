@@ -58,6 +58,8 @@ class MasterRuntime {
   void CloseInProcess(master::ConnId conn);
 
   const master::Master& master() const { return *master_; }
+  // Not OK once a registry write failed; the process should exit non-zero.
+  const absl::Status& fatal() const { return fatal_; }
 
  private:
   struct Peer;
@@ -92,6 +94,10 @@ class MasterRuntime {
   io::EventLoop::TimerId wake_timer_ = 0;
   master::ConnId next_conn_ = 1;
   bool stopped_ = false;
+  // Set when a durable write failed: the runtime stops acting (the loop is stopped too).
+  absl::Status fatal_;
+  // Posted work and timers hold a weak reference: nothing runs into a destroyed runtime.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace atl::cmd

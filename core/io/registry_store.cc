@@ -50,7 +50,10 @@ absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> SqliteRegistryStore::Open(
     return absl::UnavailableError(StrCat("cannot open registry ", path, ": ", msg));
   }
   std::unique_ptr<SqliteRegistryStore> store(new SqliteRegistryStore(db));
-  RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  // FULL: an acknowledged admission or weight change survives power loss, not only a crash.
+  // A reader (a sqlite3 shell, a backup) may hold the lock briefly: wait rather than fail.
+  sqlite3_busy_timeout(db, 5000);
+  RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   RETURN_IF_ERROR(store->Exec(
       "CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, info TEXT NOT NULL,"
       " unreachable INTEGER NOT NULL, unreachable_ns INTEGER NOT NULL, gone INTEGER NOT NULL);"
@@ -74,11 +77,17 @@ absl::Status SqliteRegistryStore::Exec(const std::string& sql) {
 }
 
 absl::StatusOr<master::Registry> SqliteRegistryStore::Load() {
+  // Every read must end in SQLITE_DONE: a busy, I/O or corruption error is an error, never
+  // "no more rows" (a master that silently forgot its quotas or gone agents would be worse).
+  auto read_error = [&](const char* table) {
+    return absl::DataLossError(StrCat("registry: cannot read ", table, ": ", sqlite3_errmsg(db_)));
+  };
   master::Registry r;
+  int rc;
   {
     Statement s(db_, "SELECT info, unreachable, unreachable_ns, gone FROM agents ORDER BY rowid");
-    if (!s.ok()) return absl::InternalError(sqlite3_errmsg(db_));
-    while (sqlite3_step(s.get()) == SQLITE_ROW) {
+    if (!s.ok()) return read_error("agents");
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
       absl::StatusOr<model::AgentInfo> info = api::ParseJson(s.Text(0), api::ParseAgentInfo);
       if (!info.ok()) {
         return absl::DataLossError(StrCat("registry: unreadable agent: ", info.status().message()));
@@ -91,16 +100,20 @@ absl::StatusOr<master::Registry> SqliteRegistryStore::Load() {
       e.gone = sqlite3_column_int(s.get(), 3) != 0;
       r.agents[*e.info.id] = std::move(e);
     }
+    if (rc != SQLITE_DONE) return read_error("agents");
   }
   {
     Statement s(db_, "SELECT role, weight FROM weights");
-    while (s.ok() && sqlite3_step(s.get()) == SQLITE_ROW) {
+    if (!s.ok()) return read_error("weights");
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
       r.weights[s.Text(0)] = sqlite3_column_double(s.get(), 1);
     }
+    if (rc != SQLITE_DONE) return read_error("weights");
   }
   {
     Statement s(db_, "SELECT role, guarantees, limits FROM quotas");
-    while (s.ok() && sqlite3_step(s.get()) == SQLITE_ROW) {
+    if (!s.ok()) return read_error("quotas");
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
       allocator::Quota q;
       auto g = model::Resources::Parse(s.Text(1));
       auto l = model::Resources::Parse(s.Text(2));
@@ -109,12 +122,18 @@ absl::StatusOr<master::Registry> SqliteRegistryStore::Load() {
       q.limits = *l;
       r.quotas[s.Text(0)] = q;
     }
+    if (rc != SQLITE_DONE) return read_error("quotas");
   }
   {
     Statement s(db_, "SELECT value FROM meta WHERE key = 'next_agent_number'");
-    if (s.ok() && sqlite3_step(s.get()) == SQLITE_ROW) {
+    if (!s.ok()) return read_error("meta");
+    rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) {
       uint64_t n = 0;
-      if (ParseUint64(s.Text(0), &n)) r.next_agent_number = n;
+      if (!ParseUint64(s.Text(0), &n)) return absl::DataLossError("registry: bad agent counter");
+      r.next_agent_number = n;
+    } else if (rc != SQLITE_DONE) {
+      return read_error("meta");
     }
   }
   return r;
@@ -166,7 +185,11 @@ absl::Status SqliteRegistryStore::Apply(const master::RegistryDelta& d) {
     s.BindText(1, std::to_string(d.next_agent_number));
     if (sqlite3_step(s.get()) != SQLITE_DONE) return fail("insert meta");
   }
-  return Exec("COMMIT;");
+  if (absl::Status s = Exec("COMMIT;"); !s.ok()) {
+    Exec("ROLLBACK;").IgnoreError();  // never leave a transaction open behind us
+    return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace atl::io

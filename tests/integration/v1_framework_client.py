@@ -103,8 +103,21 @@ class Client:
         return self.call(body)
 
 
+def bad_flags(atoll):
+    """Bad flags are refused with a message and a non-zero exit, before anything starts."""
+    for args, needle in ((["--port", "70000"], "70000"),
+                         (["--allocation-interval", "0"], "--allocation-interval"),
+                         (["--weights", "web=-1"], "--weights"),
+                         (["--roles", "bad role"], "role")):
+        r = subprocess.run([atoll, "master", "--work-dir", tempfile.mkdtemp()] + args,
+                           capture_output=True, text=True, timeout=10)
+        check(r.returncode != 0 and needle in (r.stdout + r.stderr),
+              f"atoll master {' '.join(args)} is refused")
+
+
 def main():
     atoll = sys.argv[1]
+    bad_flags(atoll)
     port = free_port()
     work = tempfile.mkdtemp(prefix="atoll-v1-")
     # Port and work dir come from ATOLL_* variables: every flag can be set that way.

@@ -743,6 +743,24 @@ TEST(MasterSim, AnAcceptMixingAgentsOrRepeatingAnOfferDropsItsTasks) {
   EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
 }
 
+TEST(MasterSim, ALostRegistrationIsRetriedAndAnUnregisteredAgentDoesNotSpin) {
+  SimCluster c(Opts(1));
+  c.RunFor(Duration::Seconds(1));
+  c.SetAgentPartitioned(0, true);
+  c.ReconnectAgent(0);  // its REGISTER is lost in the partition
+  uint64_t before = c.events_processed();
+  c.RunFor(Duration::Seconds(120));
+  // Only the master's 120 allocation ticks and the registration retries (1, 2, 4, ... 60 s)
+  // happen: no busy loop on a stale deadline (that would be millions of events).
+  EXPECT_LT(c.events_processed() - before, 200u);
+  EXPECT_FALSE(c.agent(0).registered());
+  c.SetAgentPartitioned(0, false);
+  c.RunFor(Duration::Seconds(61));
+  EXPECT_TRUE(c.agent(0).registered());
+  EXPECT_EQ(c.master().agents().begin()->second.state, master::Agent::State::kRegistered);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
 TEST(MasterSim, UnacknowledgedUpdatesAreRetriedWithBackoff) {
   SimCluster c(Opts(1));
   auto& fw = c.AddFramework(Info("a"));
