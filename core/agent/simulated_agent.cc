@@ -9,8 +9,8 @@
 namespace atl::agent {
 
 using model::TaskState;
-namespace amsg = master::agent_msg;
-namespace mmsg = master::master_msg;
+namespace amsg = api::agent_msg;
+namespace mmsg = api::master_msg;
 
 SimulatedAgent::SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions options, uint64_t seed)
     : info_(std::move(info)), options_(options), rng_(seed) {}
@@ -111,7 +111,7 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
   }
 }
 
-SimulatedAgent::Output SimulatedAgent::Handle(const master::MasterToAgent& message, Timestamp now) {
+SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message, Timestamp now) {
   Output out;
   if (shut_down_) return out;
   std::visit(

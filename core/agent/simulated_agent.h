@@ -18,7 +18,7 @@
 
 #include "absl/container/node_hash_map.h"
 #include "core/base/random.h"
-#include "core/master/agent_protocol.h"
+#include "core/api/agent_protocol.h"
 
 namespace atl::agent {
 
@@ -38,7 +38,7 @@ struct SimulatedAgentOptions {
 class SimulatedAgent {
  public:
   struct Output {
-    std::vector<master::AgentToMaster> to_master;
+    std::vector<api::AgentToMaster> to_master;
     std::optional<Timestamp> wake_at;  // earliest time Tick() has something to do
   };
 
@@ -46,7 +46,7 @@ class SimulatedAgent {
 
   // A (new) connection to the master is up: register, or re-register with every task.
   Output Connect(Timestamp now);
-  Output Handle(const master::MasterToAgent& message, Timestamp now);
+  Output Handle(const api::MasterToAgent& message, Timestamp now);
   Output Tick(Timestamp now);
 
   // ---- views for tests and /state ----
@@ -93,7 +93,7 @@ class SimulatedAgent {
   std::optional<Timestamp> next_heartbeat_;
   std::map<model::FrameworkId, model::FrameworkInfo> frameworks_;
   // Executor exits that happened while unregistered.
-  std::vector<master::agent_msg::ExecutorExited> exited_executors_;
+  std::vector<api::agent_msg::ExecutorExited> exited_executors_;
   absl::node_hash_map<Key, Task, KeyHash> tasks_;
   // Timers (retries and scripted transitions), earliest first.
   // A multiset: a task's retry and transition timers may share a deadline.

@@ -29,10 +29,17 @@
 #include "core/api/scheduler_event.h"
 #include "core/base/random.h"
 #include "core/base/time.h"
-#include "core/master/agent_protocol.h"
+#include "core/api/agent_protocol.h"
 #include "core/master/registry.h"
 
 namespace atl::master {
+
+// The agent protocol is defined in core/api (beside the scheduler API); the master speaks it.
+using api::AgentToMaster;
+using api::MasterToAgent;
+using api::ReportedTask;
+namespace agent_msg = ::atl::api::agent_msg;
+namespace master_msg = ::atl::api::master_msg;
 
 using ConnId = uint64_t;
 

@@ -16,7 +16,7 @@ ALLOWED = {
     "core/api": {"core/base", "core/model"},
     "core/allocator": {"core/base", "core/model"},
     "core/master": {"core/base", "core/model", "core/api", "core/allocator"},
-    "core/agent": {"core/base", "core/model", "core/api", "core/master/agent_protocol.h"},
+    "core/agent": {"core/base", "core/model", "core/api"},
     "core/executor": {"core/base", "core/model", "core/api"},
     "core/io": {"core/base", "core/model", "core/api", "core/allocator", "core/master", "core/agent",
                 "core/executor"},

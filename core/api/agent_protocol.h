@@ -1,5 +1,5 @@
 // The agent protocol: what agents and the master say to each other. Our own (Mesos keeps its
-// agent<->master protocol internal too); see README.md for the wire form. In-process
+// agent<->master protocol internal too); core/master/README.md describes it and its wire form. In-process
 // transports pass these structs as they are; the HTTP transport (next to the real agent)
 // encodes them as JSON records on a RecordIO stream, like the scheduler API.
 #pragma once
@@ -12,7 +12,7 @@
 
 #include "core/model/info.h"
 
-namespace atl::master {
+namespace atl::api {
 
 // A task as an agent reports it when it (re-)registers.
 struct ReportedTask {
@@ -149,4 +149,4 @@ using MasterToAgent =
                  master_msg::ShutdownExecutor, master_msg::FrameworkMessage,
                  master_msg::CheckpointResources, master_msg::Shutdown>;
 
-}  // namespace atl::master
+}  // namespace atl::api
