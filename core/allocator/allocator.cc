@@ -593,29 +593,36 @@ void HierarchicalAllocator::UpdateAllocation(const model::FrameworkId& framework
   }
 }
 
-void HierarchicalAllocator::Revive(const model::FrameworkId& framework,
-                                   const std::vector<std::string>& roles) {
-  auto it = state_->frameworks.find(framework);
-  if (it == state_->frameworks.end()) return;
+namespace {
+// Calls fn(role state) for each subscribed role of `framework` named in `roles` (all if empty).
+template <typename Frameworks, typename Fn>
+void ForEachNamedRole(Frameworks& frameworks, const model::FrameworkId& framework,
+                      const std::vector<std::string>& roles, Fn fn) {
+  auto it = frameworks.find(framework);
+  if (it == frameworks.end()) return;
   for (auto& [name, fr] : it->second->roles) {
     if (!fr->subscribed) continue;
     if (!roles.empty() && std::find(roles.begin(), roles.end(), name) == roles.end()) continue;
-    fr->filters.Clear();
-    fr->suppressed = false;
-    state_->SyncActive(fr.get());
+    fn(*fr);
   }
+}
+}  // namespace
+
+void HierarchicalAllocator::Revive(const model::FrameworkId& framework,
+                                   const std::vector<std::string>& roles) {
+  ForEachNamedRole(state_->frameworks, framework, roles, [&](auto& fr) {
+    fr.filters.Clear();
+    fr.suppressed = false;
+    state_->SyncActive(&fr);
+  });
 }
 
 void HierarchicalAllocator::Suppress(const model::FrameworkId& framework,
                                      const std::vector<std::string>& roles) {
-  auto it = state_->frameworks.find(framework);
-  if (it == state_->frameworks.end()) return;
-  for (auto& [name, fr] : it->second->roles) {
-    if (!fr->subscribed) continue;
-    if (!roles.empty() && std::find(roles.begin(), roles.end(), name) == roles.end()) continue;
-    fr->suppressed = true;
-    state_->SyncActive(fr.get());
-  }
+  ForEachNamedRole(state_->frameworks, framework, roles, [&](auto& fr) {
+    fr.suppressed = true;
+    state_->SyncActive(&fr);
+  });
 }
 
 void HierarchicalAllocator::UpdateWeights(const std::map<std::string, double>& weights) {

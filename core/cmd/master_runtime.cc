@@ -95,20 +95,23 @@ absl::Status MasterRuntime::Start(io::HttpServer::Options http) {
 void MasterRuntime::Stop() {
   stopped_ = true;
   if (server_) server_->Stop();
-  for (auto& [conn, peer] : streams_) {
-    if (peer->http) {
-      peer->closed = true;
-      peer->http->Close();
-    } else {
-      // In-process drivers learn that the master went away, as over HTTP.
-      loop_.Post([peer]() {
-        if (peer->closed) return;
-        peer->closed = true;
-        if (peer->inproc.on_close) peer->inproc.on_close();
-      });
-    }
-  }
+  // In-process drivers learn that the master went away, as HTTP clients do.
+  for (auto& [conn, peer] : streams_) ClosePeer(peer);
   streams_.clear();
+}
+
+void MasterRuntime::ClosePeer(const std::shared_ptr<Peer>& peer) {
+  if (peer->http) {
+    peer->closed = true;  // closed by us: its OnClose must not report a disconnect
+    peer->http->Close();
+    return;
+  }
+  // Posted like events, so on_close comes after every event sent before it.
+  loop_.Post([peer]() {
+    if (peer->closed) return;
+    peer->closed = true;
+    if (peer->inproc.on_close) peer->inproc.on_close();
+  });
 }
 
 uint16_t MasterRuntime::port() const { return server_ ? server_->port() : 0; }
@@ -148,16 +151,7 @@ void MasterRuntime::Apply(master::Output out) {
             if (it == streams_.end()) return;
             std::shared_ptr<Peer> peer = it->second;
             streams_.erase(it);
-            if (peer->http) {
-              peer->closed = true;
-              peer->http->Close();
-            } else {
-              loop_.Post([peer]() {
-                if (peer->closed) return;
-                peer->closed = true;
-                if (peer->inproc.on_close) peer->inproc.on_close();
-              });
-            }
+            ClosePeer(peer);
           } else if constexpr (std::is_same_v<T, master::cmd::SendToAgent>) {
             auto it = agent_by_conn_.find(command.conn);
             if (it == agent_by_conn_.end()) return;

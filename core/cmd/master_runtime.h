@@ -65,6 +65,8 @@ class MasterRuntime {
   struct Peer;
   void Handle(master::Input input);
   void Apply(master::Output out);
+  // Ends a framework stream from the master's side (HTTP: close; in-process: on_close).
+  void ClosePeer(const std::shared_ptr<Peer>& peer);
   void ApplyAgent(size_t index, agent::SimulatedAgent::Output out);
   void OnHttp(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
   void OnSchedulerApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
