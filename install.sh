@@ -9,6 +9,9 @@ PACKAGES=(
   # libraries (see DESIGN.md §7)
   libboost-dev libboost-system-dev rapidjson-dev libyaml-cpp-dev libsqlite3-dev
   libzookeeper-mt-dev libabsl-dev libre2-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
+  # runtime: `atoll fetch` extracts archives with tar (gzip, bzip2, xz) and unzip, and checks
+  # https servers against the system's CAs
+  tar gzip bzip2 xz-utils unzip ca-certificates
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev zookeeper python3 curl
 )

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
-#include "core/base/random.h"
 #include "core/api/agent_protocol.h"
+#include "core/base/random.h"
 
 namespace atl::agent {
 

@@ -392,18 +392,24 @@ absl::Status ParseDomainInfo(const JsonNode& n, model::DomainInfo* out) {
 
 // ---- CommandInfo, ContainerInfo, Volume, HealthCheck, DiscoveryInfo, KillPolicy ----
 
+void WriteCommandUri(JsonWriter& w, const model::CommandUri& uri) {
+  w.StartObject().Key("value").String(uri.value);
+  if (uri.executable) w.Key("executable").Bool(true);
+  w.Key("extract").Bool(uri.extract);
+  if (uri.cache) w.Key("cache").Bool(true);
+  if (uri.output_file.has_value()) w.Key("output_file").String(*uri.output_file);
+  w.EndObject();
+}
+
+absl::Status ParseCommandUri(const JsonNode& node, model::CommandUri* out) {
+  return ReadUri(node, out);
+}
+
 void WriteCommandInfo(JsonWriter& w, const model::CommandInfo& command) {
   w.StartObject();
   if (!command.uris.empty()) {
     w.Key("uris").StartArray();
-    for (const model::CommandUri& uri : command.uris) {
-      w.StartObject().Key("value").String(uri.value);
-      if (uri.executable) w.Key("executable").Bool(true);
-      w.Key("extract").Bool(uri.extract);
-      if (uri.cache) w.Key("cache").Bool(true);
-      if (uri.output_file.has_value()) w.Key("output_file").String(*uri.output_file);
-      w.EndObject();
-    }
+    for (const model::CommandUri& uri : command.uris) WriteCommandUri(w, uri);
     w.EndArray();
   }
   if (command.environment.has_value()) {

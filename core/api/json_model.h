@@ -72,6 +72,11 @@ absl::Status ParseAgentInfo(const JsonNode& node, model::AgentInfo* out);
 void WriteDomainInfo(JsonWriter& w, const model::DomainInfo& domain);
 absl::Status ParseDomainInfo(const JsonNode& node, model::DomainInfo* out);
 
+// CommandInfo.URI: {"value", "executable", "extract", "cache", "output_file"}; `value` is
+// required, `extract` is always written (its Mesos default is true).
+void WriteCommandUri(JsonWriter& w, const model::CommandUri& uri);
+absl::Status ParseCommandUri(const JsonNode& node, model::CommandUri* out);
+
 void WriteCommandInfo(JsonWriter& w, const model::CommandInfo& command);
 absl::Status ParseCommandInfo(const JsonNode& node, model::CommandInfo* out);
 

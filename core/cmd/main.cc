@@ -1,15 +1,21 @@
 // The `atoll` binary: one executable, one subcommand per process role (DESIGN.md §1).
 // Every flag can also be given as an ATOLL_* environment variable (e.g. ATOLL_PORT).
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "core/base/strings.h"
+#include "core/cmd/agent_runtime.h"
+#include "core/cmd/executor_runtime.h"
+#include "core/cmd/fetch_main.h"
 #include "core/cmd/master_runtime.h"
 #include "core/io/event_loop.h"
+#include "core/io/http_scheduler_driver.h"
 #include "core/io/log.h"
 #include "core/io/real_clock.h"
 #include "core/io/registry_store.h"
@@ -96,8 +102,13 @@ absl::StatusOr<master::Options> ToOptions(const MasterFlags& f) {
   return o;
 }
 
-// Runs a master (with `agents` simulated agents) until SIGINT/SIGTERM.
-int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_resources) {
+// Runs a master (with `agents` simulated agents) until SIGINT/SIGTERM. `embedded`, when set,
+// starts in-process components once the master is up (`atoll up`'s agents) and returns their
+// stop function (called on SIGINT/SIGTERM before the master stops).
+using Embedded = std::function<absl::StatusOr<std::function<void()>>(
+    io::EventLoop& loop, const Clock& clock, MasterRuntime& master)>;
+int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_resources,
+              Embedded embedded = nullptr) {
   absl::StatusOr<master::Options> options = ToOptions(f);
   if (!options.ok()) {
     spdlog::error("{}", std::string(options.status().message()));
@@ -130,8 +141,19 @@ int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_re
     runtime.AddSimulatedAgents(agents, agent_resources, f.racks, f.zones, sim, "agent");
     spdlog::info("{} simulated agents of {} each", agents, agent_resources.ToString());
   }
+  std::function<void()> stop_embedded;
+  if (embedded) {
+    absl::StatusOr<std::function<void()>> started = embedded(loop, clock, runtime);
+    if (!started.ok()) {
+      spdlog::error("{}", std::string(started.status().message()));
+      runtime.Stop();
+      return 1;
+    }
+    stop_embedded = *std::move(started);
+  }
   loop.StopOnSignals([&](int signo) {
     spdlog::info("signal {}: shutting down", signo);
+    if (stop_embedded) stop_embedded();
     runtime.Stop();
     loop.Stop();
   });
@@ -143,16 +165,169 @@ int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_re
   return 0;
 }
 
-model::Resources MachineShare(int agents) {
+// The machine's resources split `agents` ways, the way a Mesos agent detects them: all cpus,
+// memory minus 1 GB for the system (half when there is little), the free disk of `work_dir`
+// minus 5 GB (half when there is little), and ports 31000-32000 (split into disjoint ranges so
+// agents sharing a machine never hand out the same port).
+model::Resources MachineShare(int agents, const std::string& work_dir, int index = 0) {
   const long cpus = std::max(1u, std::thread::hardware_concurrency());
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   double mem_mb = pages > 0 && page > 0 ? static_cast<double>(pages) * page / (1 << 20) : 4096;
-  mem_mb = mem_mb > 2048 ? mem_mb - 1024 : mem_mb / 2;  // leave room for the system, as Mesos
+  mem_mb = mem_mb > 2048 ? mem_mb - 1024 : mem_mb / 2;
+  double disk_mb = 10240;
+  struct statvfs fs;
+  if (statvfs(work_dir.c_str(), &fs) == 0) {
+    double free_mb = static_cast<double>(fs.f_bavail) * fs.f_frsize / (1 << 20);
+    disk_mb = free_mb > 10240 ? free_mb - 5120 : free_mb / 2;
+  }
   const int n = std::max(1, agents);
-  std::string spec =
-      StrCat("cpus:", static_cast<double>(cpus) / n, ";mem:", static_cast<int64_t>(mem_mb / n),
-             ";disk:", 10240, ";ports:[31000-32000]");
+  const int span = 1001 / n;
+  const int first = 31000 + index * span;
+  std::string spec = StrCat(
+      "cpus:", static_cast<double>(cpus) / n, ";mem:", static_cast<int64_t>(mem_mb / n),
+      ";disk:", static_cast<int64_t>(disk_mb / n), ";ports:[", first, "-", first + span - 1, "]");
   return *model::Resources::Parse(spec);
+}
+
+struct AgentFlags {
+  std::string master = "127.0.0.1:5050";
+  int port = 5051;
+  std::string ip = "127.0.0.1";
+  std::string hostname;
+  std::string work_dir = "atoll-work/agent";
+  std::string resources;
+  std::string attributes;
+  std::string isolation = "cgroups";
+  bool switch_user = true;
+  double executor_registration_timeout = 60;
+  double executor_shutdown_grace_period = 5;
+};
+
+absl::StatusOr<AgentRuntimeOptions> ToAgentOptions(const AgentFlags& f, int agents, int index) {
+  AgentRuntimeOptions o;
+  std::error_code ec;
+  std::filesystem::create_directories(f.work_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        StrCat("cannot create --work-dir ", f.work_dir, ": ", ec.message()));
+  }
+  o.work_dir = std::filesystem::absolute(f.work_dir).lexically_normal().string();
+  if (!o.work_dir.empty() && o.work_dir.back() == '/') o.work_dir.pop_back();
+  o.ip = f.ip;
+  o.info.hostname = f.hostname.empty() ? f.ip : f.hostname;
+  o.info.port = f.port;
+  // Detected, then overridden by --resources item by item (Mesos semantics).
+  model::Resources detected = MachineShare(agents, o.work_dir, index);
+  if (!f.resources.empty()) {
+    absl::StatusOr<model::Resources> given = model::Resources::Parse(f.resources);
+    if (!given.ok()) {
+      return absl::InvalidArgumentError(StrCat("--resources: ", given.status().message()));
+    }
+    for (const model::Resource& r : given->items()) {
+      detected = detected.Filter([&](const model::Resource& d) { return d.name != r.name; });
+    }
+    detected += *given;
+  }
+  o.info.resources = detected;
+  if (!f.attributes.empty()) {
+    absl::StatusOr<model::Attributes> attributes = model::ParseAttributes(f.attributes);
+    if (!attributes.ok()) {
+      return absl::InvalidArgumentError(StrCat("--attributes: ", attributes.status().message()));
+    }
+    o.info.attributes = *attributes;
+  }
+  if (f.isolation != "cgroups" && f.isolation != "none") {
+    return absl::InvalidArgumentError("--isolation must be 'cgroups' or 'none'");
+  }
+  o.cgroups = f.isolation == "cgroups";
+  // Agents sharing a machine (atoll up, tests) keep to their own cgroups.
+  o.cgroups_root = StrCat("atoll/", StableHash(o.work_dir) % 1000000007);
+  o.agent.switch_user = f.switch_user;
+  if (!(f.executor_registration_timeout > 0 && f.executor_registration_timeout <= 86400)) {
+    return absl::InvalidArgumentError("--executor-registration-timeout must be in (0, 86400]");
+  }
+  o.agent.executor_registration_timeout =
+      Duration::FromSecondsDouble(f.executor_registration_timeout);
+  if (!(f.executor_shutdown_grace_period >= 0 && f.executor_shutdown_grace_period <= 3600)) {
+    return absl::InvalidArgumentError("--executor-shutdown-grace-period must be in [0, 3600]");
+  }
+  o.agent.executor_shutdown_grace = Duration::FromSecondsDouble(f.executor_shutdown_grace_period);
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) o.atoll_binary = std::string(self, static_cast<size_t>(n));
+  return o;
+}
+
+void AddAgentFlags(CLI::App* app, AgentFlags& f, bool embedded) {
+  if (!embedded) {
+    app->add_option("--master", f.master, "The master, HOST:PORT")->envname("ATOLL_MASTER");
+    app->add_option("--port", f.port, "HTTP port of the agent (0 = any free port)")
+        ->check(CLI::Range(0, 65535))
+        ->envname("ATOLL_PORT");
+    app->add_option("--ip", f.ip, "Address to listen on")->envname("ATOLL_IP");
+    app->add_option("--hostname", f.hostname, "Hostname to advertise (default: --ip)")
+        ->envname("ATOLL_HOSTNAME");
+    app->add_option("--work-dir", f.work_dir, "Directory for sandboxes and the checkpoint")
+        ->envname("ATOLL_WORK_DIR");
+    app->add_option("--resources", f.resources,
+                    "Resources to advertise, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' "
+                    "(default: detected)")
+        ->envname("ATOLL_RESOURCES");
+    app->add_option("--attributes", f.attributes, "Attributes, e.g. 'rack:r1;zone:a'")
+        ->envname("ATOLL_ATTRIBUTES");
+  }
+  app->add_option("--isolation", f.isolation, "cgroups (when permitted) or none")
+      ->envname("ATOLL_ISOLATION");
+  app->add_flag("--switch-user,!--no-switch-user", f.switch_user,
+                "Run tasks as the framework's user (default on)")
+      ->envname("ATOLL_SWITCH_USER");
+  app->add_option("--executor-registration-timeout", f.executor_registration_timeout,
+                  "Seconds an executor has to subscribe")
+      ->envname("ATOLL_EXECUTOR_REGISTRATION_TIMEOUT");
+  app->add_option("--executor-shutdown-grace-period", f.executor_shutdown_grace_period,
+                  "Seconds between SHUTDOWN and destroying an executor's container")
+      ->envname("ATOLL_EXECUTOR_SHUTDOWN_GRACE_PERIOD");
+}
+
+// `atoll agent`: runs one agent until SIGINT/SIGTERM. Its executors keep running: a restart
+// with the same work dir recovers them.
+int RunAgent(const AgentFlags& f) {
+  absl::StatusOr<AgentRuntimeOptions> options = ToAgentOptions(f, 1, 0);
+  if (!options.ok()) {
+    spdlog::error("{}", std::string(options.status().message()));
+    return 2;
+  }
+  HttpMasterLink::Options link;
+  std::string host;
+  uint16_t port = 5050;
+  std::string path;
+  if (!io::ParseMasterLocation(f.master, &host, &port, &path)) {
+    spdlog::error("--master: '{}' is not HOST:PORT", f.master);
+    return 2;
+  }
+  link.host = host;
+  link.port = port;
+  io::EventLoop loop;
+  io::RealClock clock;
+  AgentRuntime runtime(loop, clock, *options, std::make_unique<HttpMasterLink>(loop, link));
+  io::HttpServer::Options http;
+  http.address = f.ip;
+  http.port = static_cast<uint16_t>(f.port);
+  if (absl::Status s = runtime.Start(http); !s.ok()) {
+    spdlog::error("cannot start the agent: {}", std::string(s.message()));
+    return 1;
+  }
+  loop.StopOnSignals([&](int signo) {
+    spdlog::info("signal {}: stopping (executors keep running)", signo);
+    runtime.Stop(/*kill_tasks=*/false);
+    loop.Stop();
+  });
+  loop.Run();
+  if (!runtime.fatal().ok()) {
+    spdlog::critical("stopped: {}", std::string(runtime.fatal().message()));
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -203,6 +378,19 @@ int main(int argc, char** argv) {
   up->add_option("--work-dir", up_flags.work_dir, "Directory for all state")
       ->envname("ATOLL_WORK_DIR");
 
+  cmd::AgentFlags up_agent_flags;
+  cmd::AddAgentFlags(up, up_agent_flags, /*embedded=*/true);
+
+  cmd::AgentFlags agent_flags;
+  CLI::App* agent = app.add_subcommand("agent", "Run an agent: tasks on this machine");
+  cmd::AddAgentFlags(agent, agent_flags, /*embedded=*/false);
+
+  CLI::App* executor = app.add_subcommand(
+      "executor", "The command executor (started by agents; v1 executor API, MESOS_* env)");
+  std::string fetch_request;
+  CLI::App* fetch = app.add_subcommand("fetch", "Fetch URIs into a sandbox (started by agents)");
+  fetch->add_option("request", fetch_request, "JSON: {sandbox, cache_dir, user, uris}")->required();
+
   CLI11_PARSE(app, argc, argv);
   io::InitLogging(log_level);
 
@@ -221,13 +409,39 @@ int main(int argc, char** argv) {
     }
     cmd::MasterFlags f = up_flags;
     f.work_dir = up_flags.work_dir + "/master";
-    f.racks = up_agents;
-    f.zones = up_agents;
-    spdlog::info(
-        "atoll up: master on {}:{} with {} local agents (simulated until the agent "
-        "lands: tasks run no processes yet)",
-        f.ip, f.port, up_agents);
-    return cmd::RunMaster(f, up_agents, cmd::MachineShare(up_agents));
+    spdlog::info("atoll up: master on {}:{} with {} local agents", f.ip, f.port, up_agents);
+    auto agents = std::make_shared<std::vector<std::unique_ptr<cmd::AgentRuntime>>>();
+    cmd::Embedded embedded =
+        [&, agents](io::EventLoop& loop, const Clock& clock,
+                    cmd::MasterRuntime& master) -> absl::StatusOr<std::function<void()>> {
+      for (int i = 0; i < up_agents; ++i) {
+        cmd::AgentFlags af = up_agent_flags;
+        af.ip = f.ip;
+        af.hostname = StrCat("agent-", i);
+        af.work_dir = StrCat(up_flags.work_dir, "/agent-", i);
+        af.attributes = StrCat("rack:rack-", i, ";zone:zone-", i);
+        absl::StatusOr<cmd::AgentRuntimeOptions> o = cmd::ToAgentOptions(af, up_agents, i);
+        if (!o.ok()) return o.status();
+        o->name = af.hostname;
+        auto runtime = std::make_unique<cmd::AgentRuntime>(
+            loop, clock, *o, std::make_unique<cmd::InProcessMasterLink>(loop, master));
+        io::HttpServer::Options http;
+        http.address = f.ip;
+        http.port = 0;  // executors learn it from MESOS_AGENT_ENDPOINT
+        if (absl::Status s = runtime->Start(http); !s.ok()) {
+          return absl::Status(s.code(), StrCat("cannot start agent-", i, ": ", s.message()));
+        }
+        agents->push_back(std::move(runtime));
+      }
+      return std::function<void()>([agents] {
+        // Ctrl-C stops the cluster and the tasks it runs.
+        for (auto& a : *agents) a->Stop(/*kill_tasks=*/true);
+      });
+    };
+    return cmd::RunMaster(f, 0, model::Resources(), embedded);
   }
+  if (agent->parsed()) return cmd::RunAgent(agent_flags);
+  if (executor->parsed()) return cmd::RunCommandExecutor();
+  if (fetch->parsed()) return cmd::RunFetch(fetch_request);
   return 0;
 }

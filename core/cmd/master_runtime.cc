@@ -2,11 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/api/json_agent.h"
 #include "core/api/json_operator.h"
 #include "core/api/json_scheduler.h"
 #include "core/api/recordio.h"
+#include "core/base/random.h"
 #include "core/base/status.h"
 #include "core/base/strings.h"
+#include "core/base/uuid.h"
+#include "core/cmd/v1_http.h"
 #include "core/master/state_json.h"
 
 namespace atl::cmd {
@@ -15,40 +19,6 @@ namespace {
 // A framework stream that has this much unsent data is cut off rather than buffered further:
 // a stuck scheduler must never make the master grow without bound.
 constexpr size_t kMaxQueuedStreamBytes = 64 << 20;
-
-bool AcceptsJson(const std::string* accept) {
-  if (accept == nullptr || accept->empty()) return true;
-  for (std::string_view part : Split(*accept, ',')) {
-    std::string_view type = Strip(part.substr(0, part.find(';')));
-    if (type == "application/json" || type == "*/*" || type == "application/*") return true;
-  }
-  return false;
-}
-// The v1 APIs' method and media rules (reference/mesos.md §1.1): POST only (405), a
-// Content-Type is required (400), and it must be JSON (415; we do not speak protobuf).
-// Returns the refusal, or nothing when the request may proceed.
-std::optional<io::HttpResponse> CheckV1Request(const io::HttpRequest& req) {
-  if (req.method != "POST") {
-    io::HttpResponse r = io::HttpResponse::Text(405, "Expecting 'POST'");
-    r.headers.push_back({"Allow", "POST"});
-    return r;
-  }
-  const std::string* content_type = req.Header("Content-Type");
-  if (content_type == nullptr) {
-    return io::HttpResponse::Text(400, "Expecting 'Content-Type' to be present");
-  }
-  std::string_view media =
-      Strip(std::string_view(*content_type).substr(0, content_type->find(';')));
-  if (media == "application/x-protobuf") {
-    return io::HttpResponse::Text(415,
-                                  "Atoll speaks the v1 API in JSON only: use 'application/json'");
-  }
-  if (media != "application/json") {
-    return io::HttpResponse::Text(
-        415, StrCat("Expecting 'Content-Type' of application/json, got '", media, "'"));
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -153,29 +123,15 @@ void MasterRuntime::Apply(master::Output out) {
             streams_.erase(it);
             ClosePeer(peer);
           } else if constexpr (std::is_same_v<T, master::cmd::SendToAgent>) {
-            auto it = agent_by_conn_.find(command.conn);
-            if (it == agent_by_conn_.end()) return;
-            size_t index = it->second;
-            master::ConnId conn = command.conn;
-            loop_.Post([this, alive = std::weak_ptr<int>(alive_), index, conn,
-                        m = std::move(command.message)]() {
-              if (alive.expired() || stopped_ || agents_[index].conn != conn) return;
-              ApplyAgent(index, agents_[index].sim->Handle(m, clock_.Now()));
-            });
+            auto it = agent_links_.find(command.conn);
+            if (it == agent_links_.end()) return;
+            it->second.deliver(std::move(command.message));
           } else if constexpr (std::is_same_v<T, master::cmd::CloseAgent>) {
-            auto it = agent_by_conn_.find(command.conn);
-            if (it == agent_by_conn_.end()) return;
-            size_t index = it->second;
-            agent_by_conn_.erase(it);
-            // A real agent whose connection is closed re-registers after a backoff; so does a
-            // simulated one (unless it was told to shut down).
-            loop_.RunAfter(Duration::Seconds(1), [this, alive = std::weak_ptr<int>(alive_), index] {
-              if (alive.expired() || stopped_ || agents_[index].sim->shut_down()) return;
-              SimAgent& a = agents_[index];
-              a.conn = next_conn_++;
-              agent_by_conn_[a.conn] = index;
-              ApplyAgent(index, a.sim->Connect(clock_.Now()));
-            });
+            auto it = agent_links_.find(command.conn);
+            if (it == agent_links_.end()) return;
+            AgentLink link = std::move(it->second);
+            agent_links_.erase(it);
+            if (link.close) link.close();
           } else if constexpr (std::is_same_v<T, master::cmd::WakeAt>) {
             if (!wake_ || command.at < *wake_ || *wake_ <= clock_.Now()) {
               if (wake_timer_) loop_.Cancel(wake_timer_);
@@ -222,11 +178,47 @@ void MasterRuntime::AddSimulatedAgents(int n, const model::Resources& resources,
     SimAgent a;
     // Same hostname -> same seed, so a restarted master sees the same simulated cluster.
     a.sim = std::make_unique<agent::SimulatedAgent>(info, options, StableHash(info.hostname));
-    a.conn = next_conn_++;
-    agent_by_conn_[a.conn] = agents_.size();
     agents_.push_back(std::move(a));
-    ApplyAgent(agents_.size() - 1, agents_.back().sim->Connect(clock_.Now()));
+    ConnectSimulated(agents_.size() - 1);
   }
+}
+
+void MasterRuntime::ConnectSimulated(size_t index) {
+  master::ConnId conn = next_conn_++;
+  agents_[index].conn = conn;
+  AgentLink link;
+  link.deliver = [this, alive = std::weak_ptr<int>(alive_), index, conn](api::MasterToAgent m) {
+    loop_.Post([this, alive, index, conn, m = std::move(m)]() {
+      if (alive.expired() || stopped_ || agents_[index].conn != conn) return;
+      ApplyAgent(index, agents_[index].sim->Handle(m, clock_.Now()));
+    });
+  };
+  // A real agent whose connection is closed re-registers after a backoff; so does a
+  // simulated one (unless it was told to shut down).
+  link.close = [this, alive = std::weak_ptr<int>(alive_), index]() {
+    loop_.RunAfter(Duration::Seconds(1), [this, alive, index] {
+      if (alive.expired() || stopped_ || agents_[index].sim->shut_down()) return;
+      ConnectSimulated(index);
+    });
+  };
+  agent_links_[conn] = std::move(link);
+  ApplyAgent(index, agents_[index].sim->Connect(clock_.Now()));
+}
+
+master::ConnId MasterRuntime::ConnectAgent(AgentLink link) {
+  master::ConnId conn = next_conn_++;
+  agent_links_[conn] = std::move(link);
+  return conn;
+}
+
+void MasterRuntime::FromAgent(master::ConnId conn, api::AgentToMaster message) {
+  if (!agent_links_.contains(conn)) return;
+  Handle(master::in::AgentMessage{conn, std::move(message)});
+}
+
+void MasterRuntime::DisconnectAgent(master::ConnId conn) {
+  if (agent_links_.erase(conn) == 0) return;
+  Handle(master::in::AgentClosed{conn});
 }
 
 void MasterRuntime::ApplyAgent(size_t index, agent::SimulatedAgent::Output out) {
@@ -234,8 +226,8 @@ void MasterRuntime::ApplyAgent(size_t index, agent::SimulatedAgent::Output out) 
   for (master::AgentToMaster& msg : out.to_master) {
     master::ConnId conn = a.conn;
     loop_.Post([this, alive = std::weak_ptr<int>(alive_), conn, m = std::move(msg)]() {
-      if (alive.expired() || !agent_by_conn_.contains(conn)) return;
-      Handle(master::in::AgentMessage{conn, m});
+      if (alive.expired()) return;
+      FromAgent(conn, m);
     });
   }
   if (out.wake_at && (!a.wake || *out.wake_at < *a.wake || *a.wake <= clock_.Now())) {
@@ -298,6 +290,10 @@ void MasterRuntime::OnHttp(const io::HttpRequest& req,
   std::string_view path = req.path;
   if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
     OnSchedulerApi(req, std::move(responder));
+    return;
+  }
+  if (path == "/api/v1/agent" || path == "/master/api/v1/agent") {
+    OnAgentApi(req, std::move(responder));
     return;
   }
   if (path == "/api/v1" || path == "/api/v1/" || path == "/master/api/v1" ||
@@ -397,6 +393,55 @@ void MasterRuntime::OnSchedulerApi(const io::HttpRequest& req,
     reply(out.http_status, "");
   }
   Apply(std::move(out));
+}
+
+void MasterRuntime::OnAgentApi(const io::HttpRequest& req,
+                               std::shared_ptr<io::HttpResponder> responder) {
+  auto reply = [&](int status, std::string text) {
+    responder->Respond(io::HttpResponse::Text(status, std::move(text)));
+  };
+  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
+    responder->Respond(*std::move(refused));
+    return;
+  }
+  absl::StatusOr<api::AgentToMaster> message = api::ParseAgentToMaster(req.body);
+  if (!message.ok()) {
+    return reply(
+        400, StrCat("Failed to parse body into an agent message: ", message.status().message()));
+  }
+  const std::string* stream_header = req.Header("Atoll-Agent-Stream-Id");
+  if (!std::holds_alternative<api::agent_msg::Register>(*message)) {
+    auto it = stream_header ? agent_streams_.find(*stream_header) : agent_streams_.end();
+    if (it == agent_streams_.end() || !agent_links_.contains(it->second)) {
+      // The agent treats this as a lost connection and registers again.
+      return reply(400, "Unknown or missing 'Atoll-Agent-Stream-Id': register first");
+    }
+    reply(202, "");
+    FromAgent(it->second, *std::move(message));
+    return;
+  }
+  if (stream_header != nullptr) {
+    return reply(400, "REGISTER must not include the 'Atoll-Agent-Stream-Id' header");
+  }
+  if (master_ == nullptr || stopped_ || !fatal_.ok()) return reply(503, "Master is not running");
+  // A stream per connection: master->agent messages are RecordIO records on it.
+  std::string stream_id = UuidToString(stream_ids_.Uuid());
+  std::shared_ptr<io::HttpStream> http = responder->StartStream(
+      200, {{"Content-Type", "application/json"}, {"Atoll-Agent-Stream-Id", stream_id}});
+  AgentLink link;
+  // The link owns the stream: it ends when the master or the agent drops the connection.
+  link.deliver = [http](api::MasterToAgent m) {
+    http->Write(api::RecordIoEncode(api::SerializeMasterToAgent(m)));
+  };
+  link.close = [http]() { http->Close(); };
+  master::ConnId conn = ConnectAgent(std::move(link));
+  agent_streams_[stream_id] = conn;
+  http->OnClose([this, alive = std::weak_ptr<int>(alive_), conn, stream_id]() {
+    if (alive.expired()) return;
+    agent_streams_.erase(stream_id);
+    DisconnectAgent(conn);  // a no-op when the master closed it (the link is gone already)
+  });
+  FromAgent(conn, *std::move(message));
 }
 
 void MasterRuntime::OnOperatorApi(const io::HttpRequest& req,

@@ -14,6 +14,7 @@
 
 #include "core/agent/simulated_agent.h"
 #include "core/base/clock.h"
+#include "core/base/random.h"
 #include "core/io/event_loop.h"
 #include "core/io/http.h"
 #include "core/io/http_server.h"
@@ -42,6 +43,22 @@ class MasterRuntime {
   void AddSimulatedAgents(int n, const model::Resources& resources, int racks, int zones,
                           agent::SimulatedAgentOptions options, const std::string& prefix);
 
+  // ---- agent transport ----
+  // How the master reaches one agent connection. HTTP agents (POST /api/v1/agent) and
+  // simulated agents get one internally; in-process real agents (`atoll up`) bring their own.
+  struct AgentLink {
+    // Delivers a message to the agent; called on the loop thread, never inside the master's
+    // Handle (in-process links post).
+    std::function<void(api::MasterToAgent)> deliver;
+    // The master closed the connection (the agent reconnects and re-registers).
+    std::function<void()> close;
+  };
+  // Opens an in-process agent connection; the agent then sends REGISTER through FromAgent.
+  master::ConnId ConnectAgent(AgentLink link);
+  void FromAgent(master::ConnId conn, api::AgentToMaster message);
+  // The agent side closed its connection.
+  void DisconnectAgent(master::ConnId conn);
+
   // ---- in-process framework transport (the C++ driver uses these) ----
   // Opens an event stream: `on_event` receives every event for it, `on_close` runs once when
   // the master closes it. Returns the connection id; the SUBSCRIBE call is `call`.
@@ -68,6 +85,11 @@ class MasterRuntime {
   // Ends a framework stream from the master's side (HTTP: close; in-process: on_close).
   void ClosePeer(const std::shared_ptr<Peer>& peer);
   void ApplyAgent(size_t index, agent::SimulatedAgent::Output out);
+  // Connects simulated agent `index` on a new connection.
+  void ConnectSimulated(size_t index);
+  // POST /api/v1/agent: REGISTER opens the agent's stream, other messages name it with the
+  // Atoll-Agent-Stream-Id header.
+  void OnAgentApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
   void OnHttp(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
   void OnSchedulerApi(const io::HttpRequest& req, std::shared_ptr<io::HttpResponder> responder);
   // POST /api/v1: the operator calls of core/api/operator_call.h.
@@ -91,7 +113,10 @@ class MasterRuntime {
     io::EventLoop::TimerId timer = 0;
   };
   std::vector<SimAgent> agents_;
-  std::map<master::ConnId, size_t> agent_by_conn_;
+  std::map<master::ConnId, AgentLink> agent_links_;
+  // HTTP agent streams by their Atoll-Agent-Stream-Id.
+  std::map<std::string, master::ConnId> agent_streams_;
+  Random stream_ids_{0x5eed};
   std::optional<Timestamp> wake_;
   io::EventLoop::TimerId wake_timer_ = 0;
   master::ConnId next_conn_ = 1;

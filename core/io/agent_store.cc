@@ -1,0 +1,409 @@
+#include "core/io/agent_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <iterator>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "core/agent/checkpoint_json.h"
+#include "core/api/json.h"
+#include "core/api/json_model.h"
+#include "core/base/overloaded.h"
+#include "core/base/status.h"
+#include "core/base/strings.h"
+
+namespace atl::io {
+
+namespace {
+
+namespace cmd = agent::cmd;
+
+// Bumped on an incompatible schema change; a newer database is refused, not misread.
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS agent_info (id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " info TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS executors (framework_id TEXT NOT NULL, executor_id TEXT NOT NULL,"
+    " record TEXT NOT NULL, PRIMARY KEY (framework_id, executor_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS tasks (framework_id TEXT NOT NULL, task_id TEXT NOT NULL,"
+    " record TEXT NOT NULL, PRIMARY KEY (framework_id, task_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS updates (framework_id TEXT NOT NULL, task_id TEXT NOT NULL,"
+    " updates TEXT NOT NULL, PRIMARY KEY (framework_id, task_id)) WITHOUT ROWID;";
+
+// Which commands the store keeps. No catch-all: a new command kind must be classified here.
+struct IsDurable {
+  bool operator()(const cmd::SendToMaster&) const { return false; }
+  bool operator()(const cmd::LaunchExecutor&) const { return false; }
+  bool operator()(const cmd::SendToExecutor&) const { return false; }
+  bool operator()(const cmd::CloseExecutorStream&) const { return false; }
+  bool operator()(const cmd::DestroyContainer&) const { return false; }
+  bool operator()(const cmd::WakeAt&) const { return false; }
+  bool operator()(const cmd::PutAgentInfo&) const { return true; }
+  bool operator()(const cmd::PutFramework&) const { return true; }
+  bool operator()(const cmd::RemoveFramework&) const { return true; }
+  bool operator()(const cmd::PutExecutor&) const { return true; }
+  bool operator()(const cmd::RemoveExecutor&) const { return true; }
+  bool operator()(const cmd::PutTask&) const { return true; }
+  bool operator()(const cmd::RemoveTask&) const { return true; }
+  bool operator()(const cmd::PutUpdates&) const { return true; }
+};
+
+// One execution of a cached statement: binds, steps, and on scope exit resets the statement
+// and drops its bindings (which point into the caller's strings, bound without a copy).
+class Step {
+ public:
+  explicit Step(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Step() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
+
+  // REQUIRES: `value` outlives this Step.
+  Step& Bind(int index, const std::string& value) {
+    int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                               SQLITE_STATIC);
+    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind's, if any).
+  int Run() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
+  std::string Text(int column) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, column);
+    if (t == nullptr) return "";
+    return std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, column));
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// "(framework 'f1', task 'web.1')" for error messages.
+std::string Key2(std::string_view a_name, const std::string& a, std::string_view b_name,
+                 const std::string& b) {
+  return StrCat("(", a_name, " '", a, "', ", b_name, " '", b, "')");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AgentStore>> AgentStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::UnavailableError(StrCat("cannot open agent checkpoint ", path, ": ", msg));
+  }
+  std::unique_ptr<AgentStore> store(new AgentStore(db, path));
+  sqlite3_extended_result_codes(db, 1);
+  // A reader (a sqlite3 shell, a backup) may hold the lock briefly: wait rather than fail.
+  sqlite3_busy_timeout(db, 5000);
+  auto exec = [&](const char* sql, const char* what) -> absl::Status {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    sqlite3_free(err);  // sqlite3_errmsg(db) still says it, and Error() reads that
+    return rc == SQLITE_OK ? absl::OkStatus() : store->Error(rc, what);
+  };
+  // FULL: ACKNOWLEDGED to an executor promises its update survives power loss, not only a
+  // crash of the agent.
+  RETURN_IF_ERROR(exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "set up journal"));
+  RETURN_IF_ERROR(exec("BEGIN IMMEDIATE;", "create schema"));
+  int version = 0;
+  {
+    sqlite3_stmt* s = nullptr;
+    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(s);
+      if (rc == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) {
+      absl::Status status = store->Error(rc, "read schema version");
+      sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
+      return status;
+    }
+  }
+  if (version > kSchemaVersion) {
+    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    return absl::FailedPreconditionError(StrCat("agent checkpoint ", path, " has schema version ",
+                                                version, "; this agent reads version ",
+                                                kSchemaVersion, " (written by a newer agent?)"));
+  }
+  absl::Status status = exec(kSchema, "create schema");
+  if (status.ok()) {
+    status = exec(StrCat("PRAGMA user_version = ", kSchemaVersion, "; COMMIT;").c_str(),
+                  "create schema");
+  }
+  if (!status.ok()) {
+    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    return status;
+  }
+  RETURN_IF_ERROR(store->Prepare());
+  return store;
+}
+
+AgentStore::~AgentStore() {
+  for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);  // null-safe
+  sqlite3_close(db_);
+}
+
+absl::Status AgentStore::Prepare() {
+  static constexpr std::pair<Stmt, const char*> kSql[] = {
+      {kBegin, "BEGIN IMMEDIATE"},
+      {kBeginRead, "BEGIN DEFERRED"},
+      {kCommit, "COMMIT"},
+      {kRollback, "ROLLBACK"},
+      {kPutAgentInfo,
+       "INSERT INTO agent_info (id, info) VALUES (0, ?1)"
+       " ON CONFLICT (id) DO UPDATE SET info = excluded.info"},
+      {kPutFramework,
+       "INSERT INTO frameworks (id, info) VALUES (?1, ?2)"
+       " ON CONFLICT (id) DO UPDATE SET info = excluded.info"},
+      {kRemoveFramework, "DELETE FROM frameworks WHERE id = ?1"},
+      {kPutExecutor,
+       "INSERT INTO executors (framework_id, executor_id, record) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (framework_id, executor_id) DO UPDATE SET record = excluded.record"},
+      {kRemoveExecutor, "DELETE FROM executors WHERE framework_id = ?1 AND executor_id = ?2"},
+      {kPutTask,
+       "INSERT INTO tasks (framework_id, task_id, record) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (framework_id, task_id) DO UPDATE SET record = excluded.record"},
+      {kRemoveTask, "DELETE FROM tasks WHERE framework_id = ?1 AND task_id = ?2"},
+      {kPutUpdates,
+       "INSERT INTO updates (framework_id, task_id, updates) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (framework_id, task_id) DO UPDATE SET updates = excluded.updates"},
+      {kRemoveUpdates, "DELETE FROM updates WHERE framework_id = ?1 AND task_id = ?2"},
+      {kSelectAgentInfo, "SELECT info FROM agent_info WHERE id = 0"},
+      {kSelectFrameworks, "SELECT id, info FROM frameworks ORDER BY id"},
+      {kSelectExecutors,
+       "SELECT framework_id, executor_id, record FROM executors"
+       " ORDER BY framework_id, executor_id"},
+      {kSelectTasks,
+       "SELECT framework_id, task_id, record FROM tasks ORDER BY framework_id, task_id"},
+      {kSelectUpdates,
+       "SELECT framework_id, task_id, updates FROM updates ORDER BY framework_id, task_id"},
+  };
+  static_assert(std::size(kSql) == kNumStmts);
+  for (const auto& [id, sql] : kSql) {
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmts_[id], nullptr);
+    if (rc != SQLITE_OK) return Error(rc, StrCat("prepare '", sql, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AgentStore::Error(int rc, const std::string& what) const {
+  std::string msg = StrCat("agent checkpoint ", path_, ": ", what, ": ", sqlite3_errmsg(db_));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(msg);
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+// ---- Apply ----
+
+absl::Status AgentStore::Apply(const std::vector<agent::Command>& commands) {
+  if (std::none_of(commands.begin(), commands.end(),
+                   [](const agent::Command& c) { return std::visit(IsDurable{}, c); })) {
+    return absl::OkStatus();
+  }
+  if (int rc = Step(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");
+  absl::Status status;
+  for (const agent::Command& command : commands) {
+    status = ApplyOne(command);
+    if (!status.ok()) break;
+  }
+  if (status.ok()) {
+    if (int rc = Step(stmts_[kCommit]).Run(); rc != SQLITE_DONE) status = Error(rc, "commit");
+  }
+  // Never leave a transaction open behind us (some errors already rolled it back).
+  if (!status.ok() && !sqlite3_get_autocommit(db_)) Step(stmts_[kRollback]).Run();
+  return status;
+}
+
+absl::Status AgentStore::ApplyOne(const agent::Command& command) {
+  // Runs a write statement with its bound values; `what` names the command for errors.
+  auto write = [&](Stmt stmt, std::initializer_list<const std::string*> values,
+                   const auto& what) -> absl::Status {
+    Step step(stmts_[stmt]);
+    int index = 1;
+    for (const std::string* v : values) step.Bind(index++, *v);
+    int rc = step.Run();
+    return rc == SQLITE_DONE ? absl::OkStatus() : Error(rc, what());
+  };
+  return std::visit(
+      Overloaded{
+          [&](const cmd::PutAgentInfo& c) {
+            std::string json = api::ToJson(c.info, api::WriteAgentInfo);
+            return write(kPutAgentInfo, {&json}, [] { return std::string("put agent info"); });
+          },
+          [&](const cmd::PutFramework& c) {
+            if (!c.info.id.has_value()) {
+              return absl::InvalidArgumentError(StrCat(
+                  "agent checkpoint ", path_, ": put framework '", c.info.name, "' without an id"));
+            }
+            const std::string& id = c.info.id->value();
+            std::string json = api::ToJson(c.info, api::WriteFrameworkInfo);
+            return write(kPutFramework, {&id, &json},
+                         [&] { return StrCat("put framework '", id, "'"); });
+          },
+          [&](const cmd::RemoveFramework& c) {
+            return write(kRemoveFramework, {&c.id.value()},
+                         [&] { return StrCat("remove framework '", c.id.value(), "'"); });
+          },
+          [&](const cmd::PutExecutor& c) {
+            const std::string& fw = c.executor.framework_id.value();
+            const std::string& id = c.executor.info.executor_id.value();
+            std::string json = agent::ExecutorRecordToJson(c.executor);
+            return write(kPutExecutor, {&fw, &id, &json}, [&] {
+              return StrCat("put executor ", Key2("framework", fw, "executor", id));
+            });
+          },
+          [&](const cmd::RemoveExecutor& c) {
+            const std::string& fw = c.framework_id.value();
+            const std::string& id = c.executor_id.value();
+            return write(kRemoveExecutor, {&fw, &id}, [&] {
+              return StrCat("remove executor ", Key2("framework", fw, "executor", id));
+            });
+          },
+          [&](const cmd::PutTask& c) {
+            const std::string& fw = c.task.framework_id.value();
+            const std::string& id = c.task.info.task_id.value();
+            std::string json = agent::TaskRecordToJson(c.task);
+            return write(kPutTask, {&fw, &id, &json},
+                         [&] { return StrCat("put task ", Key2("framework", fw, "task", id)); });
+          },
+          [&](const cmd::RemoveTask& c) {
+            const std::string& fw = c.key.first.value();
+            const std::string& id = c.key.second.value();
+            return write(kRemoveTask, {&fw, &id},
+                         [&] { return StrCat("remove task ", Key2("framework", fw, "task", id)); });
+          },
+          [&](const cmd::PutUpdates& c) {
+            const std::string& fw = c.key.first.value();
+            const std::string& id = c.key.second.value();
+            auto what = [&] { return StrCat("put updates ", Key2("framework", fw, "task", id)); };
+            if (c.updates.empty()) return write(kRemoveUpdates, {&fw, &id}, what);
+            std::string json = agent::UpdatesToJson(c.updates);
+            return write(kPutUpdates, {&fw, &id, &json}, what);
+          },
+          // Not durable state: the shell carries these out itself.
+          [](const cmd::SendToMaster&) { return absl::OkStatus(); },
+          [](const cmd::LaunchExecutor&) { return absl::OkStatus(); },
+          [](const cmd::SendToExecutor&) { return absl::OkStatus(); },
+          [](const cmd::CloseExecutorStream&) { return absl::OkStatus(); },
+          [](const cmd::DestroyContainer&) { return absl::OkStatus(); },
+          [](const cmd::WakeAt&) { return absl::OkStatus(); },
+      },
+      command);
+}
+
+// ---- Load ----
+
+absl::StatusOr<agent::CheckpointedState> AgentStore::Load() {
+  // One read transaction: the rows of all tables come from the same commit.
+  if (int rc = Step(stmts_[kBeginRead]).Run(); rc != SQLITE_DONE) return Error(rc, "begin read");
+  agent::CheckpointedState state;
+  absl::Status status = LoadRows(&state);
+  if (int rc = Step(stmts_[kCommit]).Run(); rc != SQLITE_DONE && status.ok()) {
+    status = Error(rc, "end read");
+  }
+  if (!sqlite3_get_autocommit(db_)) Step(stmts_[kRollback]).Run();
+  if (!status.ok()) return status;
+  return state;
+}
+
+absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
+  // Every scan must end in SQLITE_DONE: a busy, I/O or corruption error is an error, never
+  // "no more rows" (an agent that silently forgot a task would be worse than one that stops).
+  auto scan = [&](Stmt stmt, const char* table, const auto& on_row) -> absl::Status {
+    Step step(stmts_[stmt]);
+    int rc;
+    while ((rc = step.Run()) == SQLITE_ROW) RETURN_IF_ERROR(on_row(step));
+    return rc == SQLITE_DONE ? absl::OkStatus() : Error(rc, StrCat("cannot read ", table));
+  };
+  auto corrupt = [&](std::string_view table, const std::string& key, absl::string_view why) {
+    return absl::DataLossError(
+        StrCat("agent checkpoint ", path_, ": ", table, " ", key, ": ", why));
+  };
+
+  RETURN_IF_ERROR(scan(kSelectAgentInfo, "agent_info", [&](const Step& row) -> absl::Status {
+    absl::StatusOr<model::AgentInfo> info = api::ParseJson(row.Text(0), api::ParseAgentInfo);
+    if (!info.ok()) return corrupt("agent_info", "(id 0)", info.status().message());
+    state->info = std::move(*info);
+    return absl::OkStatus();
+  }));
+
+  RETURN_IF_ERROR(scan(kSelectFrameworks, "frameworks", [&](const Step& row) -> absl::Status {
+    std::string id = row.Text(0);
+    std::string key = StrCat("(id '", id, "')");
+    absl::StatusOr<model::FrameworkInfo> info =
+        api::ParseJson(row.Text(1), api::ParseFrameworkInfo);
+    if (!info.ok()) return corrupt("frameworks", key, info.status().message());
+    if (!info->id.has_value() || info->id->value() != id) {
+      return corrupt("frameworks", key, "the stored FrameworkInfo has another id");
+    }
+    state->frameworks.push_back(std::move(*info));
+    return absl::OkStatus();
+  }));
+
+  RETURN_IF_ERROR(scan(kSelectExecutors, "executors", [&](const Step& row) -> absl::Status {
+    std::string fw = row.Text(0);
+    std::string id = row.Text(1);
+    std::string key = Key2("framework", fw, "executor", id);
+    absl::StatusOr<agent::ExecutorRecord> record = agent::ParseExecutorRecord(row.Text(2));
+    if (!record.ok()) return corrupt("executors", key, record.status().message());
+    if (record->framework_id.value() != fw || record->info.executor_id.value() != id) {
+      return corrupt("executors", key, "the stored record names another executor");
+    }
+    state->executors.push_back(std::move(*record));
+    return absl::OkStatus();
+  }));
+
+  RETURN_IF_ERROR(scan(kSelectTasks, "tasks", [&](const Step& row) -> absl::Status {
+    std::string fw = row.Text(0);
+    std::string id = row.Text(1);
+    std::string key = Key2("framework", fw, "task", id);
+    absl::StatusOr<agent::TaskRecord> record = agent::ParseTaskRecord(row.Text(2));
+    if (!record.ok()) return corrupt("tasks", key, record.status().message());
+    if (record->framework_id.value() != fw || record->info.task_id.value() != id) {
+      return corrupt("tasks", key, "the stored record names another task");
+    }
+    state->tasks.push_back(std::move(*record));
+    return absl::OkStatus();
+  }));
+
+  return scan(kSelectUpdates, "updates", [&](const Step& row) -> absl::Status {
+    std::string fw = row.Text(0);
+    std::string id = row.Text(1);
+    std::string key = Key2("framework", fw, "task", id);
+    absl::StatusOr<std::vector<model::TaskStatus>> updates = agent::ParseUpdates(row.Text(2));
+    if (!updates.ok()) return corrupt("updates", key, updates.status().message());
+    for (const model::TaskStatus& status : *updates) {
+      if (status.task_id.value() != id) {
+        return corrupt("updates", key, StrCat("an update of task '", status.task_id.value(), "'"));
+      }
+    }
+    if (updates->empty()) return absl::OkStatus();  // "none", as PutUpdates with an empty list
+    state->updates.emplace_back(agent::TaskKey{model::FrameworkId(fw), model::TaskId(id)},
+                                std::move(*updates));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace atl::io

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Real tasks on a real agent: `atoll master` and `atoll agent` processes, a v1 framework in
+plain Python (the client of v1_framework_client.py), and real processes started by the command
+executor. Covers launch and exit codes, kill with a grace period (a task that traps SIGTERM),
+TASK_KILLING, the sandbox and its files API (traversal refused), a fetch failure, an executor
+killed with SIGKILL, a task over its memory limit (when cgroups are usable), and an agent killed
+with SIGKILL and restarted on the same work dir while its task keeps running.
+
+Usage: real_agent_test.py PATH/TO/atoll
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import v1_framework_client as v1  # noqa: E402
+
+v1.DEADLINE = time.monotonic() + 150
+check, fail = v1.check, v1.fail
+
+
+def get_json(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    return resp.status, (json.loads(body) if body and resp.status == 200 else body.decode())
+
+
+def wait_health(port):
+    while time.monotonic() < v1.DEADLINE:
+        try:
+            if get_json(port, "/health")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    fail(f"nothing answers on port {port}")
+
+
+class Framework:
+    def __init__(self, port):
+        info = {"user": "root", "name": "real-agent-test", "failover_timeout": 3600.0,
+                "checkpoint": True,
+                "capabilities": [{"type": "PARTITION_AWARE"}, {"type": "TASK_KILLING_STATE"}]}
+        self.stream = v1.Stream(port, {"type": "SUBSCRIBE", "subscribe": {"framework_info": info}})
+        check(self.stream.status == 200, "the framework subscribes")
+        first = self.stream.next_event()
+        self.client = v1.Client(port)
+        self.client.framework_id = first["subscribed"]["framework_id"]["value"]
+        self.client.stream_id = self.stream.stream_id
+        self.offers = []
+        self.updates = {}  # task id -> [status...]
+
+    def pump(self, predicate, what):
+        """Reads events (acknowledging updates) until predicate() holds."""
+        while time.monotonic() < v1.DEADLINE:
+            if predicate():
+                return
+            event = self.stream.next_event()
+            if event is None:
+                fail(f"the stream ended while waiting for {what}")
+            if event["type"] == "OFFERS":
+                self.offers.extend(event["offers"]["offers"])
+            elif event["type"] == "RESCIND":
+                rid = event["rescind"]["offer_id"]["value"]
+                self.offers = [o for o in self.offers if o["id"]["value"] != rid]
+            elif event["type"] == "UPDATE":
+                status = event["update"]["status"]
+                self.updates.setdefault(status["task_id"]["value"], []).append(status)
+                if "uuid" in status:
+                    code, text = self.client.typed("ACKNOWLEDGE", "acknowledge", {
+                        "agent_id": status["agent_id"], "task_id": status["task_id"],
+                        "uuid": status["uuid"]})
+                    if code != 202:
+                        fail(f"ACKNOWLEDGE answered {code}: {text}")
+        fail(f"timed out waiting for {what}")
+
+    def launch(self, task_id, command, cpus=0.1, mem=32.0, extra=None):
+        self.pump(lambda: self.offers, "an offer")
+        offer = self.offers.pop(0)
+        task = {"name": task_id, "task_id": {"value": task_id}, "agent_id": offer["agent_id"],
+                "resources": [
+                    {"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus}, "role": "*"},
+                    {"name": "mem", "type": "SCALAR", "scalar": {"value": mem}, "role": "*"}],
+                "command": {"value": command, "shell": True}}
+        task.update(extra or {})
+        code, text = self.client.typed("ACCEPT", "accept", {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}],
+            "filters": {"refuse_seconds": 0.1}})
+        if code != 202:
+            fail(f"ACCEPT answered {code}: {text}")
+        return offer["agent_id"]["value"]
+
+    def states(self, task_id):
+        return [s["state"] for s in self.updates.get(task_id, [])]
+
+    def wait_state(self, task_id, state):
+        self.pump(lambda: state in self.states(task_id), f"{task_id} {state}")
+        return [s for s in self.updates[task_id] if s["state"] == state][-1]
+
+    def kill(self, task_id, agent_id):
+        code, text = self.client.typed("KILL", "kill", {"task_id": {"value": task_id},
+                                                        "agent_id": {"value": agent_id}})
+        if code != 202:
+            fail(f"KILL answered {code}: {text}")
+
+
+def executor_of(agent_port, task_id):
+    _, state = get_json(agent_port, "/state")
+    for fw in state["frameworks"]:
+        for e in fw["executors"]:
+            if any(t["id"] == task_id for t in e["tasks"]):
+                return e
+    return None
+
+
+def start_agent(atoll, master_port, agent_port, work):
+    return subprocess.Popen(
+        [atoll, "agent", "--master", f"127.0.0.1:{master_port}", "--port", str(agent_port),
+         "--work-dir", work, "--resources", "cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
+         "--attributes", "rack:r1;zone:a", "--hostname", "agent-a",
+         "--executor-shutdown-grace-period", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def main():
+    atoll = sys.argv[1]
+    master_port, agent_port = v1.free_port(), v1.free_port()
+    work = tempfile.mkdtemp(prefix="atoll-real-agent-")
+    master = subprocess.Popen(
+        [atoll, "master", "--port", str(master_port), "--work-dir", work + "/master",
+         "--allocation-interval", "0.1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    agent = start_agent(atoll, master_port, agent_port, work + "/agent")
+    procs = [master, agent]
+    try:
+        wait_health(master_port)
+        wait_health(agent_port)
+        run(atoll, master_port, agent_port, work, procs)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            out = p.stdout.read().decode(errors="replace")
+            if os.environ.get("ATOLL_TEST_VERBOSE"):
+                print(out)
+    print("1 passed, 0 failed")
+
+
+def run(atoll, master_port, agent_port, work, procs):
+    fw = Framework(master_port)
+
+    # Exit codes.
+    agent_id = fw.launch("exit-3", "echo hello from $MESOS_TASK_ID; exit 3")
+    failed = fw.wait_state("exit-3", "TASK_FAILED")
+    check(fw.states("exit-3")[:2] == ["TASK_STARTING", "TASK_RUNNING"],
+          "a command task goes STARTING, RUNNING")
+    check("exited with status 3" in failed.get("message", ""),
+          f"exit 3 is TASK_FAILED with the status in the message ({failed.get('message')})")
+    fw.launch("exit-0", "true")
+    fw.wait_state("exit-0", "TASK_FINISHED")
+    check(True, "exit 0 is TASK_FINISHED")
+
+    # A long task: its sandbox, environment and files API.
+    fw.launch("long", "echo $MESOS_TASK_ID > id.txt; echo $MESOS_SANDBOX >> id.txt; sleep 600")
+    fw.wait_state("long", "TASK_RUNNING")
+    executor = executor_of(agent_port, "long")
+    check(executor is not None and executor["directory"], "/state shows the task's executor")
+    sandbox = executor["directory"]
+    deadline = time.monotonic() + 10
+    while not os.path.exists(sandbox + "/id.txt") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code, data = get_json(agent_port, "/files/read?path=" + urllib.parse.quote(
+        sandbox + "/id.txt") + "&offset=0&length=4096")
+    check(code == 200 and data["data"].split("\n")[0] == "long",
+          "MESOS_TASK_ID is set and /files/read serves the sandbox")
+    check(data["data"].split("\n")[1] == sandbox, "MESOS_SANDBOX is the sandbox")
+    code, _ = get_json(agent_port, "/files/read?path=" + urllib.parse.quote(
+        sandbox + "/../../../../../../../../etc/passwd") + "&offset=0&length=100")
+    check(code in (400, 403, 404), f"the files API refuses '..' ({code})")
+
+    # Kill with a grace period: the task traps SIGTERM and says so.
+    fw.launch("trap", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done",
+              extra={"kill_policy": {"grace_period": {"nanoseconds": 5_000_000_000}}})
+    fw.wait_state("trap", "TASK_RUNNING")
+    time.sleep(0.3)  # let the shell install its trap
+    fw.kill("trap", agent_id)
+    fw.wait_state("trap", "TASK_KILLED")
+    check("TASK_KILLING" in fw.states("trap"), "TASK_KILLING comes first with the capability")
+    trap_dir = executor_of(agent_port, "long")["directory"].rsplit("/executors/", 1)[0]
+    with open(f"{trap_dir}/executors/trap/runs/latest/stdout") as f:
+        check("got TERM" in f.read(), "the task saw SIGTERM before being killed")
+
+    # A fetch failure.
+    fw.launch("fetch-fail", "true",
+              extra={"command": {"value": "true", "uris": [{"value": "/no/such/file.tgz"}]}})
+    status = fw.wait_state("fetch-fail", "TASK_FAILED")
+    check("Failed to fetch" in status.get("message", ""),
+          f"a fetch failure fails the task with the reason ({status.get('message')})")
+
+    # The executor killed with SIGKILL.
+    fw.launch("victim", "sleep 600")
+    fw.wait_state("victim", "TASK_RUNNING")
+    pid = executor_of(agent_port, "victim")["pid"]
+    os.kill(pid, signal.SIGKILL)
+    status = fw.wait_state("victim", "TASK_FAILED")
+    check(status.get("reason") == "REASON_EXECUTOR_TERMINATED",
+          f"a killed executor fails its task with REASON_EXECUTOR_TERMINATED ({status})")
+
+    # Over the memory limit (needs cgroups).
+    _, state = get_json(agent_port, "/state")
+    if "disabled" not in state.get("isolation", "disabled"):
+        fw.launch("hog", "python3 -c 'b = bytearray(400 << 20); import time; time.sleep(60)'",
+                  mem=64.0)
+        status = fw.wait_state("hog", "TASK_FAILED")
+        check(status.get("reason") == "REASON_CONTAINER_LIMITATION_MEMORY",
+              f"a task over its memory limit fails with REASON_CONTAINER_LIMITATION_MEMORY "
+              f"({status.get('reason')})")
+    else:
+        print("skip: memory limit (isolation:", state.get("isolation"), ")")
+
+    # kill -9 of the agent; the task keeps running; a restart recovers it.
+    long_pid = executor_of(agent_port, "long")["pid"]
+    agent = procs[1]
+    agent.kill()
+    agent.wait()
+    os.kill(long_pid, 0)  # still alive
+    check(True, "the executor survives the agent's SIGKILL")
+    procs[1] = start_agent(atoll, master_port, agent_port, work + "/agent")
+    wait_health(agent_port)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        e = executor_of(agent_port, "long")
+        if e is not None and e.get("subscribed"):
+            break
+        time.sleep(0.1)
+    check(e is not None and e["pid"] == long_pid,
+          "the restarted agent re-attaches the running executor")
+    fw.client.typed("RECONCILE", "reconcile", {"tasks": [{"task_id": {"value": "long"}}]})
+    before = len(fw.updates.get("long", []))
+    fw.pump(lambda: len(fw.updates.get("long", [])) > before, "a reconciliation answer")
+    check(fw.updates["long"][-1]["state"] == "TASK_RUNNING",
+          "after the agent restart the task is still RUNNING")
+    fw.kill("long", agent_id)
+    fw.wait_state("long", "TASK_KILLED")
+    check(True, "the recovered task can be killed")
+
+
+if __name__ == "__main__":
+    main()
