@@ -91,6 +91,22 @@ Output Agent::Handle(const Input& input, Timestamp now) {
                  },
                  [&](const in::ExecutorExited& e) { OnExecutorExited(out, e, now); },
                  [&](const in::Tick&) { OnTick(out, now); },
+                 [&](const in::Stop&) {
+                   for (auto& [key, exec] : executors_) {
+                     for (const model::TaskId& id : exec.queued) {
+                       TaskKey tk{key.first, id};
+                       if (!model::IsTerminal(tasks_.at(tk).state)) {
+                         AgentUpdate(
+                             out, tk, TaskState::kKilled, TaskStatusReason::kTaskKilledDuringLaunch,
+                             "Killed before delivery to the executor: the agent stopped", now);
+                       }
+                     }
+                     exec.queued.clear();
+                     exec.state = ExecState::kTerminating;
+                     exec.destroy_requested = true;
+                     SetDeadline(key, exec, std::nullopt);
+                   }
+                 },
              },
              input);
   Finish(out, now);

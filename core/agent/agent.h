@@ -148,12 +148,15 @@ struct ExecutorExited {
   bool oom_killed = false;  // the container hit its memory limit
 };
 struct Tick {};
+// The agent process is stopping and destroys every container itself (`atoll up` on Ctrl-C):
+// the exits that follow are kills, so their tasks end TASK_KILLED.
+struct Stop {};
 
 }  // namespace in
 
 using Input = std::variant<in::Recover, in::MasterConnected, in::MasterDisconnected, in::FromMaster,
                            in::FromExecutor, in::ExecutorStreamClosed, in::ExecutorLaunched,
-                           in::ExecutorLaunchFailed, in::ExecutorExited, in::Tick>;
+                           in::ExecutorLaunchFailed, in::ExecutorExited, in::Tick, in::Stop>;
 
 namespace cmd {
 

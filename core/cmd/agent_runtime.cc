@@ -147,11 +147,19 @@ absl::Status AgentRuntime::Start(io::HttpServer::Options http) {
 void AgentRuntime::Stop(bool kill_tasks) {
   if (stopped_) return;
   if (kill_tasks && agent_) {
-    // Ctrl-C of `atoll up`: every container goes, and their exits are checkpointed.
+    // Ctrl-C of `atoll up`: every container goes, and its tasks' TASK_KILLED updates are
+    // checkpointed (the master hears of them after the restart).
+    Handle(agent::in::Stop{});
     for (auto& [id, c] : containers_) {
       if (c->pid && !c->exited) (void)io::SignalProcessGroup(*c->pid, SIGKILL);
       if (c->fetcher_pid) (void)io::SignalProcessGroup(*c->fetcher_pid, SIGKILL);
       if (cgroups_.enabled()) (void)cgroups_.Destroy(id);
+      if (c->exited) continue;
+      c->exited = true;
+      c->watcher.reset();
+      const agent::ExecutorRecord& e = c->launch.executor;
+      Handle(agent::in::ExecutorExited{e.framework_id, e.info.executor_id, e.container_id,
+                                       std::nullopt, "killed: the agent stopped", false});
     }
   }
   Flush();

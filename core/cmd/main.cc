@@ -38,6 +38,9 @@ struct MasterFlags {
   int racks = 10;
   int zones = 3;
   uint64_t seed = 0;
+  double agent_ping_timeout = 15;
+  int max_agent_ping_timeouts = 5;
+  double agent_reregister_timeout = 600;
 };
 
 void AddMasterFlags(CLI::App* app, MasterFlags& f, bool embedded) {
@@ -61,6 +64,18 @@ void AddMasterFlags(CLI::App* app, MasterFlags& f, bool embedded) {
       ->envname("ATOLL_ROLES");
   app->add_option("--weights", f.weights, "Role weights, e.g. 'web=2,batch=1'")
       ->envname("ATOLL_WEIGHTS");
+  app->add_option("--agent-ping-timeout", f.agent_ping_timeout,
+                  "Seconds between an agent's heartbeats (Mesos --agent_ping_timeout)")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->envname("ATOLL_AGENT_PING_TIMEOUT");
+  app->add_option("--max-agent-ping-timeouts", f.max_agent_ping_timeouts,
+                  "Heartbeats an agent may miss before it is marked unreachable")
+      ->check(CLI::Range(1, 1000))
+      ->envname("ATOLL_MAX_AGENT_PING_TIMEOUTS");
+  app->add_option("--agent-reregister-timeout", f.agent_reregister_timeout,
+                  "Seconds a disconnected agent has to re-register before it is unreachable")
+      ->check(CLI::Range(0.01, 86400.0 * 7))
+      ->envname("ATOLL_AGENT_REREGISTER_TIMEOUT");
   app->add_option("--seed", f.seed,
                   "Seed for ids and the allocator's agent shuffle (0 = from time)")
       ->envname("ATOLL_SEED");
@@ -80,6 +95,9 @@ absl::StatusOr<master::Options> ToOptions(const MasterFlags& f) {
     return absl::InvalidArgumentError("--allocation-interval must be between 0.001 and 3600 s");
   }
   o.allocation_interval = Duration::FromSecondsDouble(f.allocation_interval);
+  o.agent_heartbeat_interval = Duration::FromSecondsDouble(f.agent_ping_timeout);
+  o.max_missed_agent_heartbeats = f.max_agent_ping_timeouts;
+  o.agent_reregister_timeout = Duration::FromSecondsDouble(f.agent_reregister_timeout);
   for (std::string_view r : Split(f.roles, ',')) {
     std::string role(Strip(r));
     if (absl::Status s = model::ValidateRole(role); !s.ok()) return s;
@@ -158,6 +176,7 @@ int RunMaster(const MasterFlags& f, int agents, const model::Resources& agent_re
     loop.Stop();
   });
   loop.Run();
+  stop_embedded = nullptr;  // the embedded agents go before the master and the loop
   if (!runtime.fatal().ok()) {
     spdlog::critical("stopped: {}", std::string(runtime.fatal().message()));
     return 1;
@@ -183,9 +202,12 @@ model::Resources MachineShare(int agents, const std::string& work_dir, int index
   const int n = std::max(1, agents);
   const int span = 1001 / n;
   const int first = 31000 + index * span;
-  std::string spec = StrCat(
-      "cpus:", static_cast<double>(cpus) / n, ";mem:", static_cast<int64_t>(mem_mb / n),
-      ";disk:", static_cast<int64_t>(disk_mb / n), ";ports:[", first, "-", first + span - 1, "]");
+  // cpus are cgroup weights, not a hard split: on small machines every agent still offers at
+  // least one, so a default one-cpu app fits (Marathon's default is cpus 1).
+  std::string spec =
+      StrCat("cpus:", std::max(1.0, static_cast<double>(cpus) / n),
+             ";mem:", static_cast<int64_t>(mem_mb / n), ";disk:", static_cast<int64_t>(disk_mb / n),
+             ";ports:[", first, "-", first + span - 1, "]");
   return *model::Resources::Parse(spec);
 }
 
@@ -410,10 +432,12 @@ int main(int argc, char** argv) {
     cmd::MasterFlags f = up_flags;
     f.work_dir = up_flags.work_dir + "/master";
     spdlog::info("atoll up: master on {}:{} with {} local agents", f.ip, f.port, up_agents);
-    auto agents = std::make_shared<std::vector<std::unique_ptr<cmd::AgentRuntime>>>();
     cmd::Embedded embedded =
-        [&, agents](io::EventLoop& loop, const Clock& clock,
-                    cmd::MasterRuntime& master) -> absl::StatusOr<std::function<void()>> {
+        [&](io::EventLoop& loop, const Clock& clock,
+            cmd::MasterRuntime& master) -> absl::StatusOr<std::function<void()>> {
+      // Owned by the returned function only: RunMaster destroys it before the master and the
+      // loop the agents use.
+      auto agents = std::make_shared<std::vector<std::unique_ptr<cmd::AgentRuntime>>>();
       for (int i = 0; i < up_agents; ++i) {
         cmd::AgentFlags af = up_agent_flags;
         af.ip = f.ip;

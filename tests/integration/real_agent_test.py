@@ -44,12 +44,14 @@ def wait_health(port):
     fail(f"nothing answers on port {port}")
 
 
+INFO = {"user": "root", "name": "real-agent-test", "failover_timeout": 3600.0,
+        "checkpoint": True,
+        "capabilities": [{"type": "PARTITION_AWARE"}, {"type": "TASK_KILLING_STATE"}]}
+
+
 class Framework:
     def __init__(self, port):
-        info = {"user": "root", "name": "real-agent-test", "failover_timeout": 3600.0,
-                "checkpoint": True,
-                "capabilities": [{"type": "PARTITION_AWARE"}, {"type": "TASK_KILLING_STATE"}]}
-        self.stream = v1.Stream(port, {"type": "SUBSCRIBE", "subscribe": {"framework_info": info}})
+        self.stream = v1.Stream(port, {"type": "SUBSCRIBE", "subscribe": {"framework_info": INFO}})
         check(self.stream.status == 200, "the framework subscribes")
         first = self.stream.next_event()
         self.client = v1.Client(port)
@@ -57,6 +59,31 @@ class Framework:
         self.client.stream_id = self.stream.stream_id
         self.offers = []
         self.updates = {}  # task id -> [status...]
+
+    def resubscribe(self, port):
+        """Subscribes again with the framework id (after the master restarted)."""
+        fid = {"value": self.client.framework_id}
+        while time.monotonic() < v1.DEADLINE:
+            try:
+                stream = v1.Stream(port, {"type": "SUBSCRIBE", "framework_id": fid,
+                                          "subscribe": {"framework_info": dict(INFO, id=fid)}})
+            except OSError:
+                time.sleep(0.1)
+                continue
+            if stream.status == 200:
+                break
+            time.sleep(0.1)
+        check(stream.next_event()["type"] == "SUBSCRIBED", "the framework re-subscribes")
+        self.stream = stream
+        self.client.stream_id = stream.stream_id
+        self.offers = []
+
+    def reconcile(self, task_id):
+        """The task's state as the master restates it."""
+        before = len(self.updates.get(task_id, []))
+        self.client.typed("RECONCILE", "reconcile", {"tasks": [{"task_id": {"value": task_id}}]})
+        self.pump(lambda: len(self.updates.get(task_id, [])) > before, f"reconcile {task_id}")
+        return self.updates[task_id][-1]
 
     def pump(self, predicate, what):
         """Reads events (acknowledging updates) until predicate() holds."""
@@ -103,7 +130,14 @@ class Framework:
         return [s["state"] for s in self.updates.get(task_id, [])]
 
     def wait_state(self, task_id, state):
-        self.pump(lambda: state in self.states(task_id), f"{task_id} {state}")
+        terminal = {"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR",
+                    "TASK_DROPPED", "TASK_GONE"}
+        self.pump(lambda: state in self.states(task_id) or
+                  (state not in terminal and terminal & set(self.states(task_id))) or
+                  (state in terminal and terminal & set(self.states(task_id))),
+                  f"{task_id} {state}")
+        if state not in self.states(task_id):
+            fail(f"{task_id} ended without {state}: {self.updates[task_id]}")
         return [s for s in self.updates[task_id] if s["state"] == state][-1]
 
     def kill(self, task_id, agent_id):
@@ -131,13 +165,20 @@ def start_agent(atoll, master_port, agent_port, work):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
+def master_command(atoll, port, work):
+    # Heartbeats every second; three missed make the agent unreachable.
+    return [atoll, "master", "--port", str(port), "--work-dir", work + "/master",
+            "--allocation-interval", "0.1", "--agent-ping-timeout", "1",
+            "--max-agent-ping-timeouts", "3"]
+
+
 def main():
     atoll = sys.argv[1]
     master_port, agent_port = v1.free_port(), v1.free_port()
     work = tempfile.mkdtemp(prefix="atoll-real-agent-")
+    os.chmod(work, 0o755)  # tasks running as another user must reach their sandbox
     master = subprocess.Popen(
-        [atoll, "master", "--port", str(master_port), "--work-dir", work + "/master",
-         "--allocation-interval", "0.1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        master_command(atoll, master_port, work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     agent = start_agent(atoll, master_port, agent_port, work + "/agent")
     procs = [master, agent]
     try:
@@ -203,6 +244,20 @@ def run(atoll, master_port, agent_port, work, procs):
     with open(f"{trap_dir}/executors/trap/runs/latest/stdout") as f:
         check("got TERM" in f.read(), "the task saw SIGTERM before being killed")
 
+    # Another user (CommandInfo.user), when the agent runs as root.
+    if os.geteuid() == 0:
+        fw.launch("as-nobody", "id -un > whoami; echo ok > written",
+                  extra={"command": {"value": "id -un > whoami", "user": "nobody"}})
+        fw.wait_state("as-nobody", "TASK_FINISHED")
+        nobody_dir = sandbox.rsplit("/executors/", 1)[0] + "/executors/as-nobody/runs/latest"
+        with open(nobody_dir + "/whoami") as f:
+            check(f.read().strip() == "nobody", "CommandInfo.user runs the task as that user")
+        fw.launch("as-ghost", "true",
+                  extra={"command": {"value": "true", "user": "no-such-user-atoll"}})
+        status = fw.wait_state("as-ghost", "TASK_FAILED")
+        check("no-such-user-atoll" in status.get("message", ""),
+              f"an unknown user fails the launch with a clear reason ({status.get('message')})")
+
     # A fetch failure.
     fw.launch("fetch-fail", "true",
               extra={"command": {"value": "true", "uris": [{"value": "/no/such/file.tgz"}]}})
@@ -248,11 +303,36 @@ def run(atoll, master_port, agent_port, work, procs):
         time.sleep(0.1)
     check(e is not None and e["pid"] == long_pid,
           "the restarted agent re-attaches the running executor")
-    fw.client.typed("RECONCILE", "reconcile", {"tasks": [{"task_id": {"value": "long"}}]})
-    before = len(fw.updates.get("long", []))
-    fw.pump(lambda: len(fw.updates.get("long", [])) > before, "a reconciliation answer")
-    check(fw.updates["long"][-1]["state"] == "TASK_RUNNING",
+    check(fw.reconcile("long")["state"] == "TASK_RUNNING",
           "after the agent restart the task is still RUNNING")
+
+    # The agent stops answering (SIGSTOP): unreachable, then back.
+    agent = procs[1]
+    agent.send_signal(signal.SIGSTOP)
+    status = fw.wait_state("long", "TASK_UNREACHABLE")
+    check(status.get("reason") == "REASON_AGENT_REMOVED",
+          "a silent agent's task becomes TASK_UNREACHABLE (partition-aware framework)")
+    agent.send_signal(signal.SIGCONT)
+    fw.pump(lambda: fw.states("long")[-1] == "TASK_RUNNING", "the task restated RUNNING")
+    check(fw.updates["long"][-1].get("reason") == "REASON_AGENT_REREGISTERED",
+          "when the agent is back its task is restated RUNNING (REASON_AGENT_REREGISTERED)")
+
+    # The master is killed and restarted: the agent re-registers with its task.
+    master = procs[0]
+    master.kill()
+    master.wait()
+    procs[0] = subprocess.Popen(master_command(atoll, master_port, work),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_health(master_port)
+    fw.resubscribe(master_port)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        _, state = get_json(master_port, "/master/state")
+        if any(t["id"] == "long" for f in state["frameworks"] for t in f["tasks"]):
+            break
+        time.sleep(0.1)
+    check(fw.reconcile("long")["state"] == "TASK_RUNNING",
+          "after a master restart the agent re-registers and the task is RUNNING")
     fw.kill("long", agent_id)
     fw.wait_state("long", "TASK_KILLED")
     check(True, "the recovered task can be killed")
