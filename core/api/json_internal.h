@@ -7,7 +7,9 @@
 //   * an unknown enum name in an optional field is dropped, in a required one it is an error;
 //   * `bytes` are standard base64; ids are {"value": "..."}.
 //
-// Only .cc files of core/api (and their tests) include this header.
+// Only .cc files of core/api (and their tests) include this header, plus one exception:
+// core/agent/checkpoint_json.cc, whose records (ExecutorRecord, TaskRecord) belong to core/agent
+// but nest the model codecs' values.
 #pragma once
 
 #include <cstddef>
