@@ -302,6 +302,7 @@ void AgentRuntime::Launch(const agent::cmd::LaunchExecutor& launch) {
   if (cgroups_.enabled()) {
     io::Cgroups::Limits limits;
     limits.cpus = launch.resources.GetScalar("cpus").ToDouble();
+    if (options_.cgroups_enable_cfs) limits.cpu_limit = limits.cpus;
     limits.mem_bytes =
         static_cast<uint64_t>(launch.resources.GetScalar("mem").ToDouble() * 1024 * 1024);
     if (absl::Status s = cgroups_.Create(id, limits); !s.ok()) {

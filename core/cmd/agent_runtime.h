@@ -43,6 +43,9 @@ struct AgentRuntimeOptions {
   std::string atoll_binary = "/proc/self/exe";
   // Use cgroups when the machine allows it.
   bool cgroups = true;
+  // Also cap each container's CPU time at its cpus with a CFS quota (Mesos
+  // --cgroups_enable_cfs); without it cpus are only weights and idle CPU may be used.
+  bool cgroups_enable_cfs = false;
   // Under each cgroup hierarchy; made unique per work dir so agents sharing a machine (atoll up,
   // tests) never touch each other's containers.
   std::string cgroups_root = "atoll";

@@ -220,6 +220,7 @@ struct AgentFlags {
   std::string resources;
   std::string attributes;
   std::string isolation = "cgroups";
+  bool cgroups_enable_cfs = false;
   bool switch_user = true;
   double executor_registration_timeout = 60;
   double executor_shutdown_grace_period = 5;
@@ -262,6 +263,7 @@ absl::StatusOr<AgentRuntimeOptions> ToAgentOptions(const AgentFlags& f, int agen
     return absl::InvalidArgumentError("--isolation must be 'cgroups' or 'none'");
   }
   o.cgroups = f.isolation == "cgroups";
+  o.cgroups_enable_cfs = f.cgroups_enable_cfs;
   // Agents sharing a machine (atoll up, tests) keep to their own cgroups.
   o.cgroups_root = StrCat("atoll/", StableHash(o.work_dir) % 1000000007);
   o.agent.switch_user = f.switch_user;
@@ -300,6 +302,9 @@ void AddAgentFlags(CLI::App* app, AgentFlags& f, bool embedded) {
   }
   app->add_option("--isolation", f.isolation, "cgroups (when permitted) or none")
       ->envname("ATOLL_ISOLATION");
+  app->add_flag("--cgroups-enable-cfs", f.cgroups_enable_cfs,
+                "Cap each task's CPU time at its cpus (CFS quota), not only weight it")
+      ->envname("ATOLL_CGROUPS_ENABLE_CFS");
   app->add_flag("--switch-user,!--no-switch-user", f.switch_user,
                 "Run tasks as the framework's user (default on)")
       ->envname("ATOLL_SWITCH_USER");

@@ -286,13 +286,17 @@ def run(atoll, master_port, agent_port, work, procs):
     else:
         print("skip: memory limit (isolation:", state.get("isolation"), ")")
 
-    # kill -9 of the agent; the task keeps running; a restart recovers it.
+    # kill -9 of the agent; the task keeps running; a restart recovers it. A task that ends
+    # while the agent is down has its update delivered after the restart.
+    fw.launch("brief", "sleep 2")
+    fw.wait_state("brief", "TASK_RUNNING")
     long_pid = executor_of(agent_port, "long")["pid"]
     agent = procs[1]
     agent.kill()
     agent.wait()
     os.kill(long_pid, 0)  # still alive
     check(True, "the executor survives the agent's SIGKILL")
+    time.sleep(2.5)  # "brief" ends while its agent is down
     procs[1] = start_agent(atoll, master_port, agent_port, work + "/agent")
     wait_health(agent_port)
     deadline = time.monotonic() + 20
@@ -305,6 +309,9 @@ def run(atoll, master_port, agent_port, work, procs):
           "the restarted agent re-attaches the running executor")
     check(fw.reconcile("long")["state"] == "TASK_RUNNING",
           "after the agent restart the task is still RUNNING")
+    fw.wait_state("brief", "TASK_FINISHED")
+    check(fw.states("brief").count("TASK_FINISHED") >= 1,
+          "an update produced while the agent was down is delivered after its restart")
 
     # The agent stops answering (SIGSTOP): unreachable, then back.
     agent = procs[1]
