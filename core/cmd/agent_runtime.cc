@@ -435,9 +435,9 @@ void AgentRuntime::SpawnExecutor(const std::string& container_id) {
   spawn.stdout_path = c.sandbox + "/stdout";
   spawn.stderr_path = c.sandbox + "/stderr";
   spawn.new_session = true;  // survives an agent restart; kills reach its process group
-  // The command executor runs as the agent's user and starts the task as the task's user; a
-  // custom executor runs as the task's user itself.
-  if (!e.command_executor) spawn.user = c.launch.user;
+  // Executors run as the task's user (CommandInfo.user, else the framework's), as in Mesos:
+  // the command executor then starts its task as that same user.
+  spawn.user = c.launch.user;
   spawn.cgroup_procs = cgroups_.ProcsFiles(container_id);
   absl::StatusOr<pid_t> pid = io::Spawn(spawn);
   if (!pid.ok()) {

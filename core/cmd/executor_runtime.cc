@@ -1,11 +1,13 @@
 #include "core/cmd/executor_runtime.h"
 
 #include <signal.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -50,6 +52,35 @@ std::string ResolveExecutable(const executor::cmd::SpawnTask& spawn) {
   return spawn.path;
 }
 
+// The executor's own log, into the sandbox's `stderr` alongside the task's, under its cap.
+class RotatingFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit RotatingFileSink(std::shared_ptr<io::RotatingFile> file) : file_(std::move(file)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    // Nowhere to report a failure to write the log.
+    (void)file_->Write(std::string_view(formatted.data(), formatted.size()));
+  }
+  void flush_() override {}  // Write() is a write(2): nothing is buffered.
+
+ private:
+  std::shared_ptr<io::RotatingFile> file_;
+};
+
+// Replaces the default logger (io::InitLogging's, on stderr) with one writing into `file`, at
+// the same level.
+void LogTo(std::shared_ptr<io::RotatingFile> file) {
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "atoll", std::make_shared<RotatingFileSink>(std::move(file)));
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %L %t %v");  // io::InitLogging's, uncoloured
+  logger->set_level(previous->level());
+  spdlog::set_default_logger(std::move(logger));
+}
+
 }  // namespace
 
 ExecutorRuntime::ExecutorRuntime(io::EventLoop& loop, const Clock& clock,
@@ -63,6 +94,7 @@ ExecutorRuntime::ExecutorRuntime(io::EventLoop& loop, const Clock& clock,
 
 ExecutorRuntime::~ExecutorRuntime() {
   if (timer_ != 0) loop_.Cancel(timer_);
+  if (drain_timer_ != 0) loop_.Cancel(drain_timer_);
   CloseStream();
   watcher_.reset();
 }
@@ -255,11 +287,30 @@ void ExecutorRuntime::Spawn(const executor::cmd::SpawnTask& spawn) {
   options.cwd = spawn.cwd;
   options.new_session = true;  // its own process group: kills reach its children
   options.user = spawn.user;
+  absl::StatusOr<std::unique_ptr<io::OutputPipe>> out = MakeOutputPipe(options_.task_stdout);
+  if (!out.ok()) {
+    Input(executor::in::SpawnFailed{StrCat("stdout ", out.status().message())});
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<io::OutputPipe>> err = MakeOutputPipe(options_.task_stderr);
+  if (!err.ok()) {
+    Input(executor::in::SpawnFailed{StrCat("stderr ", err.status().message())});
+    return;
+  }
+  if (*out) options.stdout_fd = (*out)->write_fd();
+  if (*err) options.stderr_fd = (*err)->write_fd();
   absl::StatusOr<pid_t> pid = io::Spawn(options);
+  // Only the task may hold the write ends, or the pipes never end.
+  if (*out) (*out)->CloseWriteEnd();
+  if (*err) (*err)->CloseWriteEnd();
   if (!pid.ok()) {
     Input(executor::in::SpawnFailed{std::string(pid.status().message())});
     return;
   }
+  stdout_pipe_ = *std::move(out);
+  stderr_pipe_ = *std::move(err);
+  StartOutput(stdout_pipe_.get(), options_.task_stdout, "stdout");
+  StartOutput(stderr_pipe_.get(), options_.task_stderr, "stderr");
   task_pgid_ = *pid;
   // Queued before anything the watcher can report: TaskSpawned is handled first.
   Input(executor::in::TaskSpawned{*pid});
@@ -267,22 +318,87 @@ void ExecutorRuntime::Spawn(const executor::cmd::SpawnTask& spawn) {
   absl::StatusOr<std::unique_ptr<io::ProcessWatcher>> watcher =
       io::ProcessWatcher::Watch(loop_, *pid, [this, alive](std::optional<int> wait_status) {
         if (alive.expired()) return;
-        task_pgid_.reset();
-        Input(executor::in::TaskExited{
+        OnTaskExited(executor::in::TaskExited{
             wait_status, wait_status ? io::DescribeWaitStatus(*wait_status) : std::string()});
       });
   if (!watcher.ok()) {
     // Our own child is gone before we could watch it: someone else reaped it.
     spdlog::error("cannot watch the task's process {}: {}", *pid,
                   std::string(watcher.status().message()));
-    task_pgid_.reset();
-    Input(executor::in::TaskExited{std::nullopt, ""});
+    OnTaskExited(executor::in::TaskExited{std::nullopt, ""});
     return;
   }
   watcher_ = *std::move(watcher);
 }
 
+absl::StatusOr<std::unique_ptr<io::OutputPipe>> ExecutorRuntime::MakeOutputPipe(
+    const std::shared_ptr<io::RotatingFile>& file) {
+  if (file == nullptr) return std::unique_ptr<io::OutputPipe>();
+  return io::OutputPipe::Create(loop_);
+}
+
+void ExecutorRuntime::StartOutput(io::OutputPipe* pipe, std::shared_ptr<io::RotatingFile> file,
+                                  std::string_view name) {
+  if (pipe == nullptr) return;
+  std::weak_ptr<int> alive = alive_;
+  // Said once per run of failures (a full disk): the output is dropped meanwhile, never left
+  // in the pipe, where it would block the task.
+  auto failing = std::make_shared<bool>(false);
+  pipe->Start(
+      [file = std::move(file), failing, name = std::string(name)](std::string_view bytes) {
+        absl::Status s = file->Write(bytes);
+        if (!s.ok() && !*failing) {
+          spdlog::error("the task's {} is dropped until writing works again: {}", name,
+                        std::string(s.message()));
+        }
+        *failing = !s.ok();
+      },
+      [this, alive, name = std::string(name)](absl::Status status) {
+        if (alive.expired()) return;
+        if (!status.ok()) {
+          spdlog::error("the task's {}: {}", name, std::string(status.message()));
+        }
+        MaybeReportExit(/*timed_out=*/false);
+      });
+}
+
+void ExecutorRuntime::OnTaskExited(executor::in::TaskExited exited) {
+  reaped_pgid_ = task_pgid_;
+  task_pgid_.reset();
+  pending_exit_ = std::move(exited);
+  std::weak_ptr<int> alive = alive_;
+  drain_timer_ = loop_.RunAfter(options_.output_drain_timeout, [this, alive] {
+    if (alive.expired()) return;
+    drain_timer_ = 0;
+    MaybeReportExit(/*timed_out=*/true);
+  });
+  MaybeReportExit(/*timed_out=*/false);
+}
+
+void ExecutorRuntime::MaybeReportExit(bool timed_out) {
+  if (!pending_exit_ || exit_code_) return;
+  const bool drained =
+      (!stdout_pipe_ || stdout_pipe_->ended()) && (!stderr_pipe_ || stderr_pipe_->ended());
+  if (!drained && !timed_out) return;
+  if (!drained) {
+    spdlog::warn(
+        "the task's output is still open {} after it exited (a process it started holds it); "
+        "reporting the exit and copying on until the executor exits",
+        options_.output_drain_timeout.ToString());
+  }
+  if (drain_timer_ != 0) {
+    loop_.Cancel(drain_timer_);
+    drain_timer_ = 0;
+  }
+  executor::in::TaskExited exited = *std::move(pending_exit_);
+  pending_exit_.reset();
+  Input(std::move(exited));
+}
+
 void ExecutorRuntime::Signal(int pgid, int signo) {
+  // While the exit waits for the output to drain, the machine still thinks the task runs; its
+  // group id is free for reuse once empty, so it gets no more signals.
+  if (reaped_pgid_ == pgid) return;
   absl::Status s = io::SignalProcessGroup(pgid, signo);
   if (!s.ok()) {
     spdlog::error("cannot send signal {} to process group {}: {}", signo, pgid,
@@ -311,6 +427,10 @@ void ExecutorRuntime::Exit(int code) {
     loop_.Cancel(timer_);
     timer_ = 0;
   }
+  if (drain_timer_ != 0) {
+    loop_.Cancel(drain_timer_);
+    drain_timer_ = 0;
+  }
   CloseStream();
   loop_.Stop();
 }
@@ -328,9 +448,29 @@ int RunCommandExecutor() {
               << parsed.status().message() << std::endl;
     return 1;
   }
+  // The sandbox's stdout and stderr, which the agent opened as our fds 1 and 2: from here on
+  // written through capped, rotating writers, which keep fds 1 and 2 on the current files.
+  ExecutorRuntime::Options options;
+  auto open_log = [&](const char* name, int fd) -> std::shared_ptr<io::RotatingFile> {
+    io::RotatingFile::Options o;
+    o.path = StrCat(parsed->options.sandbox, "/", name);
+    o.max_bytes = parsed->sandbox_log_max_bytes;
+    o.max_files = parsed->sandbox_log_max_files;
+    o.mirror_fd = fd;
+    absl::StatusOr<std::unique_ptr<io::RotatingFile>> file = io::RotatingFile::Open(o);
+    if (file.ok()) return *std::move(file);
+    spdlog::error("the task's {} is not capped; it inherits ours: {}", name,
+                  std::string(file.status().message()));
+    return nullptr;
+  };
+  options.task_stdout = open_log("stdout", STDOUT_FILENO);
+  options.task_stderr = open_log("stderr", STDERR_FILENO);
+  if (options.task_stderr) LogTo(options.task_stderr);
+  spdlog::info("sandbox stdout and stderr rotate at {} bytes, keeping {} rotated files each",
+               parsed->sandbox_log_max_bytes, parsed->sandbox_log_max_files);
   io::EventLoop loop;
   io::RealClock clock;
-  ExecutorRuntime runtime(loop, clock, *std::move(parsed), ExecutorRuntime::Options{});
+  ExecutorRuntime runtime(loop, clock, *std::move(parsed), std::move(options));
   loop.StopOnSignals([&runtime](int signo) { runtime.OnSignal(signo); });
   runtime.Start();
   if (!runtime.exit_code()) loop.Run();

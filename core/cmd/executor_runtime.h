@@ -8,8 +8,13 @@
 //   others     POST to the same path, one at a time in the order made (a task's updates must
 //              reach the agent in order), each expected to answer 202.
 //   the task   spawned with io::Spawn in a new session (its own process group, so signals reach
-//              its children), inheriting stdout/stderr (the sandbox files), watched with
-//              io::ProcessWatcher; signals go to its process group.
+//              its children), watched with io::ProcessWatcher; signals go to its process group.
+//              Its stdout and stderr are pipes (io::OutputPipe) the runtime copies into the
+//              sandbox's `stdout` and `stderr` through size-capped io::RotatingFiles. When it
+//              exits, the exit is reported once both pipes reached end of file, or after
+//              Options::output_drain_timeout if a process it left behind still holds them
+//              (the copying goes on until the executor exits), so the sandbox files hold all
+//              of the task's output by the time its terminal update is sent.
 //
 // Everything runs on the loop thread; results of commands come back as inputs through one
 // FIFO, each input's output applied fully before the next input is handled.
@@ -27,6 +32,7 @@
 #include "core/io/event_loop.h"
 #include "core/io/http_client.h"
 #include "core/io/process.h"
+#include "core/io/rotating_file.h"
 
 namespace atl::cmd {
 
@@ -35,6 +41,10 @@ namespace atl::cmd {
 // terminal update reached the agent, 1 when the agent was lost or the environment is bad (the
 // problems are printed on stderr, one per line). SIGTERM/SIGINT shut the task down as a SHUTDOWN
 // event would; a second signal SIGKILLs the task's process group and exits 128 + signo at once.
+// The sandbox's `stdout` and `stderr` are io::RotatingFiles (ATOLL_SANDBOX_LOG_MAX_BYTES,
+// ATOLL_SANDBOX_LOG_MAX_FILES); the executor's own log goes through the `stderr` one, and its
+// fds 1 and 2 follow the current files. If they cannot be opened the executor logs why and the
+// task inherits the executor's stdout and stderr, uncapped, as before.
 int RunCommandExecutor();
 
 class ExecutorRuntime {
@@ -43,6 +53,12 @@ class ExecutorRuntime {
     // SUBSCRIBE: from connect until the response head; other calls: the whole exchange.
     Duration request_timeout = Duration::Seconds(10);
     std::string path = "/api/v1/executor";
+    // Where the task's stdout / stderr go; null: the task inherits the executor's own.
+    std::shared_ptr<io::RotatingFile> task_stdout;
+    std::shared_ptr<io::RotatingFile> task_stderr;
+    // How long after the task's process exited to wait for its output pipes' end of file
+    // before reporting the exit anyway.
+    Duration output_drain_timeout = Duration::Seconds(1);
   };
 
   // `loop` and `clock` outlive the runtime; `clock` must be the real clock the loop's timers use.
@@ -75,6 +91,15 @@ class ExecutorRuntime {
   void SendCall(api::ExecutorCall call);
   void PumpCalls();
   void Spawn(const executor::cmd::SpawnTask& spawn);
+  // A pipe copied into `file`, or null (and the task inherits) when `file` is null; an error
+  // when the pipe cannot be made.
+  absl::StatusOr<std::unique_ptr<io::OutputPipe>> MakeOutputPipe(
+      const std::shared_ptr<io::RotatingFile>& file);
+  void StartOutput(io::OutputPipe* pipe, std::shared_ptr<io::RotatingFile> file,
+                   std::string_view name);
+  // The task's process exited: report it once its output is drained (or the drain timed out).
+  void OnTaskExited(executor::in::TaskExited exited);
+  void MaybeReportExit(bool timed_out);
   void Signal(int pgid, int signo);
   void WakeAt(Timestamp at);
   void Exit(int code);
@@ -102,6 +127,13 @@ class ExecutorRuntime {
 
   std::unique_ptr<io::ProcessWatcher> watcher_;
   std::optional<int> task_pgid_;
+  // Set once the task's process was reaped: no signal goes to its group after that.
+  std::optional<int> reaped_pgid_;
+  std::unique_ptr<io::OutputPipe> stdout_pipe_;
+  std::unique_ptr<io::OutputPipe> stderr_pipe_;
+  // The exit, held back while the output drains.
+  std::optional<executor::in::TaskExited> pending_exit_;
+  io::EventLoop::TimerId drain_timer_ = 0;
   io::EventLoop::TimerId timer_ = 0;
   int signals_ = 0;
   std::optional<int> exit_code_;

@@ -158,8 +158,10 @@ struct SendCall {
   bool operator==(const SendCall&) const = default;
 };
 // Start the task: execve(path, argv, env) in `cwd`, in a new session (its own process group, so
-// signals reach its children), inheriting the executor's stdout and stderr (the sandbox files),
-// as `user` when set. The result comes back as TaskSpawned or SpawnFailed. A `path` without a
+// signals reach its children), its stdout and stderr going to the sandbox's `stdout` and
+// `stderr` (the shell copies them there through pipes, size-capped and rotated, and reports
+// TaskExited once they are drained), as `user` when set. The result comes back as TaskSpawned or
+// SpawnFailed. A `path` without a
 // '/' is looked up in the PATH of `env` (execvp semantics, as Mesos does for shell=false).
 struct SpawnTask {
   std::string path;               // "/bin/sh", or CommandInfo.value

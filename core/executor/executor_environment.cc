@@ -53,6 +53,27 @@ absl::StatusOr<Duration> ParseMesosDuration(std::string_view text) {
                    : StrCat("unknown duration unit '", unit, "' in '", text, "'"));
 }
 
+absl::StatusOr<uint64_t> ParseMesosBytes(std::string_view text) {
+  struct Multiple {
+    std::string_view unit;
+    int shift;
+  };
+  static constexpr Multiple kMultiples[] = {{"", 0},    {"B", 0},   {"KB", 10},
+                                            {"MB", 20}, {"GB", 30}, {"TB", 40}};
+  const std::string_view s = Strip(text);
+  size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  uint64_t value = 0;
+  if (i > 0 && ParseUint64(s.substr(0, i), &value)) {
+    for (const Multiple& m : kMultiples) {
+      if (m.unit != s.substr(i)) continue;
+      if (value > (~uint64_t{0} >> m.shift)) break;  // overflows
+      return value << m.shift;
+    }
+  }
+  return absl::InvalidArgumentError(StrCat("invalid size '", text, "' (e.g. '10MB' or '4096')"));
+}
+
 absl::StatusOr<ExecutorEnvironment> ReadExecutorEnvironment(const std::vector<std::string>& env) {
   std::map<std::string_view, std::string_view> vars;
   for (const std::string& entry : env) {
@@ -110,6 +131,26 @@ absl::StatusOr<ExecutorEnvironment> ReadExecutorEnvironment(const std::vector<st
   duration("MESOS_RECOVERY_TIMEOUT", &o.recovery_timeout);
   duration("MESOS_SUBSCRIPTION_BACKOFF_MAX", &o.subscription_backoff_max);
   duration("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", &o.shutdown_grace_period);
+  if (std::optional<std::string_view> v = get("ATOLL_SANDBOX_LOG_MAX_BYTES")) {
+    absl::StatusOr<uint64_t> bytes = ParseMesosBytes(*v);
+    if (!bytes.ok()) {
+      errors.push_back(StrCat("ATOLL_SANDBOX_LOG_MAX_BYTES: ", bytes.status().message()));
+    } else if (*bytes < kMinSandboxLogMaxBytes) {
+      errors.push_back(StrCat("ATOLL_SANDBOX_LOG_MAX_BYTES: '", *v, "' is below the minimum of ",
+                              kMinSandboxLogMaxBytes, " bytes"));
+    } else {
+      result.sandbox_log_max_bytes = *bytes;
+    }
+  }
+  if (std::optional<std::string_view> v = get("ATOLL_SANDBOX_LOG_MAX_FILES")) {
+    uint64_t files = 0;
+    if (!ParseUint64(Strip(*v), &files) || files > kMaxSandboxLogMaxFiles) {
+      errors.push_back(StrCat("ATOLL_SANDBOX_LOG_MAX_FILES: expected 0 to ", kMaxSandboxLogMaxFiles,
+                              ", got '", *v, "'"));
+    } else {
+      result.sandbox_log_max_files = static_cast<int>(files);
+    }
+  }
   if (!errors.empty()) return absl::InvalidArgumentError(Join(errors, "\n"));
 
   o.environment = env;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
@@ -48,6 +49,7 @@ class UniqueFd {
   }
   ~UniqueFd() { Reset(); }
   int get() const { return fd_; }
+  int Release() { return std::exchange(fd_, -1); }
   void Reset() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -114,22 +116,25 @@ absl::StatusOr<UniqueFd> OpenLog(const std::string& path, std::string_view strea
   return fd;
 }
 
-absl::StatusOr<pid_t> SpawnWithPosixSpawn(const SpawnOptions& options, char* const* argv,
-                                          char* const* envp) {
+// `out_fd` / `err_fd`: the caller's stdout_fd / stderr_fd, already duplicated above 2 (or -1).
+absl::StatusOr<pid_t> SpawnWithPosixSpawn(const SpawnOptions& options, int out_fd, int err_fd,
+                                          char* const* argv, char* const* envp) {
   // The agent and the child are the same user, so opening the logs here checks the same
   // permissions and names the failing file precisely.
   UniqueFd out, err;
   if (!options.stdout_path.empty()) {
     ASSIGN_OR_RETURN(out, OpenLog(options.stdout_path, "stdout"));
+    out_fd = out.get();
   }
   if (!options.stderr_path.empty()) {
     ASSIGN_OR_RETURN(err, OpenLog(options.stderr_path, "stderr"));
+    err_fd = err.get();
   }
 
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
-  if (out.get() >= 0) ::posix_spawn_file_actions_adddup2(&actions, out.get(), STDOUT_FILENO);
-  if (err.get() >= 0) ::posix_spawn_file_actions_adddup2(&actions, err.get(), STDERR_FILENO);
+  if (out_fd >= 0) ::posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  if (err_fd >= 0) ::posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   if (!options.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
   ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
@@ -188,8 +193,10 @@ struct ChildArgs {
   char* const* argv;
   char* const* envp;
   const char* cwd;          // nullptr: inherit.
-  const char* stdout_path;  // nullptr: inherit.
+  const char* stdout_path;  // nullptr: inherit (or stdout_fd).
   const char* stderr_path;
+  int stdout_fd;  // -1: none; else a descriptor above 2 to dup onto 1.
+  int stderr_fd;
   const char* const* cgroup_procs;
   size_t cgroup_procs_count;
   bool new_session;
@@ -261,6 +268,13 @@ int ChildMain(void* arg) {
   if (a->stderr_path && !ChildRedirect(a->stderr_path, STDERR_FILENO)) {
     ChildFail(a, ChildStep::kOpenStderr);
   }
+  // Above 2, so never the target itself; dup2 clears FD_CLOEXEC on the target.
+  if (a->stdout_fd >= 0 && ::dup2(a->stdout_fd, STDOUT_FILENO) != STDOUT_FILENO) {
+    ChildFail(a, ChildStep::kOpenStdout);
+  }
+  if (a->stderr_fd >= 0 && ::dup2(a->stderr_fd, STDERR_FILENO) != STDERR_FILENO) {
+    ChildFail(a, ChildStep::kOpenStderr);
+  }
   if (a->cwd && ::chdir(a->cwd) != 0) ChildFail(a, ChildStep::kChdir);
 
   // Nothing but 0-2 survives the exec (the report pipe is already close-on-exec).
@@ -289,8 +303,10 @@ std::string DescribeChildStep(const ChildFailure& f, const SpawnOptions& options
     case ChildStep::kSetuid:
       return StrCat("setuid ", creds.uid);
     case ChildStep::kOpenStdout:
+      if (options.stdout_fd >= 0) return StrCat("dup stdout fd ", options.stdout_fd);
       return StrCat("open stdout ", options.stdout_path);
     case ChildStep::kOpenStderr:
+      if (options.stderr_fd >= 0) return StrCat("dup stderr fd ", options.stderr_fd);
       return StrCat("open stderr ", options.stderr_path);
     case ChildStep::kChdir:
       return StrCat("chdir ", options.cwd);
@@ -301,8 +317,8 @@ std::string DescribeChildStep(const ChildFailure& f, const SpawnOptions& options
 }
 
 absl::StatusOr<pid_t> SpawnWithClone(const SpawnOptions& options,
-                                     const std::optional<Credentials>& creds, char* const* argv,
-                                     char* const* envp) {
+                                     const std::optional<Credentials>& creds, int out_fd,
+                                     int err_fd, char* const* argv, char* const* envp) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe for spawn");
   UniqueFd report_read(AboveStdio(fds[0]));
@@ -323,6 +339,8 @@ absl::StatusOr<pid_t> SpawnWithClone(const SpawnOptions& options,
   args.cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
   args.stdout_path = options.stdout_path.empty() ? nullptr : options.stdout_path.c_str();
   args.stderr_path = options.stderr_path.empty() ? nullptr : options.stderr_path.c_str();
+  args.stdout_fd = out_fd;
+  args.stderr_fd = err_fd;
   args.cgroup_procs = procs.data();
   args.cgroup_procs_count = procs.size();
   args.new_session = options.new_session;
@@ -412,12 +430,31 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
       creds = std::move(wanted);
     }
   }
+  // Copies above 2 (close-on-exec; the child's sweep closes them), so that dup'ing them onto 1
+  // and 2 in the child cannot clobber one with the other.
+  UniqueFd out, err;
+  if (options.stdout_fd >= 0) {
+    if (!options.stdout_path.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("spawn ", options.path, ": both stdout_fd and stdout_path"));
+    }
+    out = UniqueFd(::fcntl(options.stdout_fd, F_DUPFD_CLOEXEC, 3));
+    if (out.get() < 0) return ErrnoError(errno, StrCat("dup stdout fd ", options.stdout_fd));
+  }
+  if (options.stderr_fd >= 0) {
+    if (!options.stderr_path.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("spawn ", options.path, ": both stderr_fd and stderr_path"));
+    }
+    err = UniqueFd(::fcntl(options.stderr_fd, F_DUPFD_CLOEXEC, 3));
+    if (err.get() < 0) return ErrnoError(errno, StrCat("dup stderr fd ", options.stderr_fd));
+  }
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.env);
   if (creds || !options.cgroup_procs.empty()) {
-    return SpawnWithClone(options, creds, argv.data(), envp.data());
+    return SpawnWithClone(options, creds, out.get(), err.get(), argv.data(), envp.data());
   }
-  return SpawnWithPosixSpawn(options, argv.data(), envp.data());
+  return SpawnWithPosixSpawn(options, out.get(), err.get(), argv.data(), envp.data());
 }
 
 absl::Status SignalProcessGroup(pid_t pgid, int signo) {
@@ -472,6 +509,81 @@ std::string DescribeWaitStatus(int wait_status) {
   }
   return StrCat("wait status ", wait_status);
 }
+
+// ---- OutputPipe ---------------------------------------------------------------------------
+
+struct OutputPipe::Impl {
+  Impl(boost::asio::io_context& io, int read_fd, int write_fd)
+      : descriptor(io, read_fd), write_fd(write_fd), buffer(kChunkBytes) {}
+  ~Impl() { CloseWriteEnd(); }
+
+  void CloseWriteEnd() {
+    if (write_fd >= 0) ::close(write_fd);
+    write_fd = -1;
+  }
+
+  // One read at a time; the handler holds the state weakly (see ProcessWatcher::Watch), and
+  // strongly while it runs, so a callback may destroy the OutputPipe.
+  static void ReadMore(const std::shared_ptr<Impl>& impl) {
+    std::weak_ptr<Impl> weak = impl;
+    impl->descriptor.async_read_some(
+        boost::asio::buffer(impl->buffer), [weak](const boost::system::error_code& ec, size_t n) {
+          std::shared_ptr<Impl> self = weak.lock();
+          if (!self || self->closed || ec == boost::asio::error::operation_aborted) return;
+          if (!ec) {
+            if (n > 0) self->on_data(std::string_view(self->buffer.data(), n));
+            if (!self->closed) ReadMore(self);
+            return;
+          }
+          self->ended = true;
+          self->on_end(ec == boost::asio::error::eof
+                           ? absl::OkStatus()
+                           : absl::InternalError(StrCat("read output pipe: ", ec.message())));
+        });
+  }
+
+  boost::asio::posix::stream_descriptor descriptor;  // Owns the read end.
+  int write_fd;
+  std::vector<char> buffer;
+  DataCallback on_data;
+  EndCallback on_end;
+  bool started = false;
+  bool ended = false;
+  bool closed = false;  // The OutputPipe was destroyed.
+};
+
+absl::StatusOr<std::unique_ptr<OutputPipe>> OutputPipe::Create(EventLoop& loop) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe");
+  UniqueFd read_end(AboveStdio(fds[0]));
+  UniqueFd write_end(AboveStdio(fds[1]));
+  if (read_end.get() < 0 || write_end.get() < 0) return ErrnoError(errno, "pipe");
+  auto impl = std::make_shared<Impl>(loop.context(), read_end.get(), write_end.get());
+  (void)read_end.Release();
+  (void)write_end.Release();
+  return std::unique_ptr<OutputPipe>(new OutputPipe(std::move(impl)));
+}
+
+OutputPipe::~OutputPipe() {
+  impl_->closed = true;
+  boost::system::error_code ignored;
+  impl_->descriptor.close(ignored);
+  impl_->CloseWriteEnd();
+}
+
+int OutputPipe::write_fd() const { return impl_->write_fd; }
+
+void OutputPipe::CloseWriteEnd() { impl_->CloseWriteEnd(); }
+
+void OutputPipe::Start(DataCallback on_data, EndCallback on_end) {
+  if (impl_->started) return;
+  impl_->started = true;
+  impl_->on_data = std::move(on_data);
+  impl_->on_end = std::move(on_end);
+  Impl::ReadMore(impl_);
+}
+
+bool OutputPipe::ended() const { return impl_->ended; }
 
 // ---- ProcessWatcher -----------------------------------------------------------------------
 

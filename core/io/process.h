@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,12 @@ struct SpawnOptions {
   // is set they are opened as that user.
   std::string stdout_path;
   std::string stderr_path;
+  // Descriptors of the caller to become the child's stdout/stderr (dup'ed onto 1 and 2; e.g.
+  // OutputPipe::write_fd()); -1 leaves the choice to the path fields. The caller keeps its own
+  // descriptor and closes it when it likes. A descriptor together with a path for the same
+  // stream is InvalidArgument.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
   // setsid(): the process leads its own session and process group (pgid == pid), so it
   // survives the agent, and SignalProcessGroup(pid, ...) reaches all its descendants.
   bool new_session = true;
@@ -61,7 +68,9 @@ struct SpawnOptions {
 // "exec /bin/foo: No such file or directory" (NotFound), "chdir /x: Not a directory",
 // "open stdout /x/out: Permission denied" (PermissionDenied). Also InvalidArgument (empty
 // path or argv), NotFound "unknown user 'x'", PermissionDenied "cannot run as user 'x': the
-// agent is not running as root". A `user` equal to the agent's own user changes nothing.
+// agent is not running as root", InvalidArgument "spawn /bin/x: both stdout_fd and
+// stdout_path", "dup stdout fd 9: Bad file descriptor". A `user` equal to the agent's own
+// user changes nothing.
 absl::StatusOr<pid_t> Spawn(const SpawnOptions& options);
 
 // Sends `signo` to every process of group `pgid` (kill(-pgid, signo)). A group that no longer
@@ -80,6 +89,52 @@ absl::StatusOr<uint64_t> ParseProcStatStartTime(std::string_view stat_line);
 // A wait status as Mesos words it: "exited with status 3", "terminated with signal Killed",
 // "stopped with signal Stopped (signal)".
 std::string DescribeWaitStatus(int wait_status);
+
+// The read end of a pipe a spawned process writes its stdout or stderr into, read on an
+// EventLoop as the data comes (the loop never blocks on it). Use:
+//   auto pipe = OutputPipe::Create(loop);            // both ends close-on-exec, above fd 2
+//   options.stdout_fd = (*pipe)->write_fd();
+//   Spawn(options);
+//   (*pipe)->CloseWriteEnd();                       // else end of file never comes
+//   (*pipe)->Start(on_data, on_end);
+// End of file comes once every process holding the write end (the child, anything it forked
+// that inherited it) closed it or exited. Use it on the loop's thread; destroy it before the
+// loop.
+class OutputPipe {
+ public:
+  // A chunk of output, in order, at most kChunkBytes. The view is valid during the call only.
+  using DataCallback = std::function<void(std::string_view bytes)>;
+  // Once: OK at end of file, else the read error (the pipe is then no longer read).
+  using EndCallback = std::function<void(absl::Status status)>;
+  static constexpr size_t kChunkBytes = 64 << 10;
+
+  // Errors: "pipe: Too many open files" and the like.
+  static absl::StatusOr<std::unique_ptr<OutputPipe>> Create(EventLoop& loop);
+
+  // Closes both ends. No callback runs afterwards, even one already due. A writer still alive
+  // then gets EPIPE (SIGPIPE) on its next write.
+  ~OutputPipe();
+  OutputPipe(const OutputPipe&) = delete;
+  OutputPipe& operator=(const OutputPipe&) = delete;
+
+  // The end for the child (SpawnOptions::stdout_fd / stderr_fd); -1 after CloseWriteEnd().
+  int write_fd() const;
+  // Closes this process's copy of the write end. Call it once the child was spawned.
+  void CloseWriteEnd();
+
+  // Starts reading: `on_data` per chunk, then `on_end`. Both run on the loop thread and may
+  // destroy the pipe. REQUIRES: called at most once.
+  void Start(DataCallback on_data, EndCallback on_end);
+
+  // True once `on_end` was called (or is being called).
+  bool ended() const;
+
+ private:
+  struct Impl;
+  explicit OutputPipe(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+  std::shared_ptr<Impl> impl_;
+};
 
 // Watches one process for exit on an EventLoop through a pidfd, so it works for children and
 // for processes that are not (executors re-attached after an agent restart). Use it on the

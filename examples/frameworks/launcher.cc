@@ -8,6 +8,9 @@
 // --failover-timeout seconds (its tasks keep running; the master tears it down afterwards).
 // With --then-kill it kills every task once all run, waits for TASK_KILLED, tears the framework
 // down and exits 0. Exit 1: a task failed or the driver stopped on an error; exit 2: timeout.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -33,11 +36,27 @@ struct Flags {
   std::string command = "sleep 1000";
   std::string name = "launcher";
   std::string role = "*";
+  std::string user;  // empty: the user running the launcher
   double failover_timeout = 3600;
   bool then_kill = false;
   double timeout = 300;
   std::string log_level = "warn";
 };
+
+// The name of the user running this process, as Mesos's C++ driver fills an empty
+// FrameworkInfo.user (os::user(): getpwuid of the real uid). An agent running as root starts
+// the tasks as this user (--switch-user), so it must exist there. $USER is not used: it is
+// often unset (containers, cron, systemd) or stale (su, sudo).
+std::string CurrentUser() {
+  std::vector<char> buf(16384);
+  struct passwd pw;
+  struct passwd* result = nullptr;
+  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &result) == 0 && result != nullptr) {
+    return pw.pw_name;
+  }
+  const char* user = std::getenv("USER");  // no passwd entry for our uid: the best guess
+  return user != nullptr && *user != '\0' ? user : "root";
+}
 
 class Launcher : public api::Scheduler {
  public:
@@ -210,6 +229,8 @@ int Main(int argc, char** argv) {
   app.add_option("--command", flags.command, "Shell command of each task")->capture_default_str();
   app.add_option("--name", flags.name, "Framework name and task id prefix")->capture_default_str();
   app.add_option("--role", flags.role, "Role to subscribe with")->capture_default_str();
+  app.add_option("--user", flags.user,
+                 "FrameworkInfo.user: who the tasks run as (default: the current user)");
   app.add_option("--failover-timeout", flags.failover_timeout,
                  "Seconds the master keeps the framework (and its tasks) after we exit")
       ->capture_default_str();
@@ -235,8 +256,7 @@ int Main(int argc, char** argv) {
   options.master_host = flags.master.substr(0, colon);
   options.master_port = static_cast<uint16_t>(port);
   model::FrameworkInfo& info = options.driver.framework_info;
-  const char* user = std::getenv("USER");
-  info.user = user != nullptr && *user != '\0' ? user : "root";
+  info.user = flags.user.empty() ? CurrentUser() : flags.user;
   info.name = flags.name;
   info.role = flags.role;
   info.failover_timeout = flags.failover_timeout;

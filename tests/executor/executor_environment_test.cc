@@ -110,5 +110,53 @@ TEST(ReadExecutorEnvironment, RejectsABadPort) {
   }
 }
 
+TEST(ParseMesosBytes, ReadsStoutUnitsAndBareBytes) {
+  EXPECT_EQ(*ParseMesosBytes("4096"), 4096u);
+  EXPECT_EQ(*ParseMesosBytes("512B"), 512u);
+  EXPECT_EQ(*ParseMesosBytes("64KB"), 64u << 10);
+  EXPECT_EQ(*ParseMesosBytes("10MB"), 10u << 20);
+  EXPECT_EQ(*ParseMesosBytes("2GB"), uint64_t{2} << 30);
+  EXPECT_EQ(*ParseMesosBytes("1TB"), uint64_t{1} << 40);
+  EXPECT_EQ(ParseMesosBytes("10XB").status().message(),
+            "invalid size '10XB' (e.g. '10MB' or '4096')");
+  for (const char* bad : {"", "MB", "-1MB", "1.5MB", "10 MB", "99999999999999TB"}) {
+    EXPECT_FALSE(ParseMesosBytes(bad).ok()) << bad;
+  }
+}
+
+TEST(ReadExecutorEnvironment, SandboxLogRotationDefaultsAndOverrides) {
+  absl::StatusOr<ExecutorEnvironment> e = ReadExecutorEnvironment(AgentEnvironment());
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->sandbox_log_max_bytes, 10u << 20);
+  EXPECT_EQ(e->sandbox_log_max_files, 5);
+
+  std::vector<std::string> env = AgentEnvironment();
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_BYTES=2MB");
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_FILES=0");
+  e = ReadExecutorEnvironment(env);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->sandbox_log_max_bytes, 2u << 20);
+  EXPECT_EQ(e->sandbox_log_max_files, 0);
+}
+
+TEST(ReadExecutorEnvironment, RejectsBadSandboxLogRotation) {
+  std::vector<std::string> env = AgentEnvironment();
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_BYTES=100");
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_FILES=many");
+  absl::StatusOr<ExecutorEnvironment> e = ReadExecutorEnvironment(env);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message(),
+            "ATOLL_SANDBOX_LOG_MAX_BYTES: '100' is below the minimum of 4096 bytes\n"
+            "ATOLL_SANDBOX_LOG_MAX_FILES: expected 0 to 1000, got 'many'");
+  env = AgentEnvironment();
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_BYTES=ten");
+  env.push_back("ATOLL_SANDBOX_LOG_MAX_FILES=1001");
+  e = ReadExecutorEnvironment(env);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message(),
+            "ATOLL_SANDBOX_LOG_MAX_BYTES: invalid size 'ten' (e.g. '10MB' or '4096')\n"
+            "ATOLL_SANDBOX_LOG_MAX_FILES: expected 0 to 1000, got '1001'");
+}
+
 }  // namespace
 }  // namespace atl::executor

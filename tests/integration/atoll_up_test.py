@@ -49,11 +49,7 @@ def main():
     finally:
         if up.poll() is None:
             up.kill()
-        for p in glob.glob(work + "/agent-*/slaves/*/frameworks/*/executors/*/runs/latest/pid"):
-            try:
-                os.kill(int(open(p).read()), signal.SIGKILL)
-            except (ValueError, ProcessLookupError):
-                pass
+        ra.cleanup(work)
     print("1 passed, 0 failed")
 
 

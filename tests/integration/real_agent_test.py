@@ -165,6 +165,43 @@ def start_agent(atoll, master_port, agent_port, work):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
+def cleanup(work):
+    """Kills every process still working under `work` (executors and tasks outlive their
+    agent by design) and removes the cgroups they were in."""
+    pids, cgroups = [], set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if not os.readlink(f"/proc/{entry}/cwd").startswith(work):
+                continue
+            with open(f"/proc/{entry}/cgroup") as f:
+                for line in f:
+                    _, controllers, path = line.rstrip("\n").split(":", 2)
+                    if "/atoll/" in path or path.startswith("/atoll"):
+                        cgroups.add((controllers, path))
+        except OSError:
+            continue
+        pids.append(int(entry))
+    for pid in pids:
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}/cwd") and
+                                              os.path.exists(f"/proc/{p}/exe") for p in pids):
+        time.sleep(0.05)
+    for controllers, path in sorted(cgroups, key=lambda c: -len(c[1])):
+        base = "/sys/fs/cgroup" + ("/" + controllers if controllers else "")
+        for d in (base + path, os.path.dirname(base + path)):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
 def master_command(atoll, port, work):
     # Heartbeats every second; three missed make the agent unreachable.
     return [atoll, "master", "--port", str(port), "--work-dir", work + "/master",
@@ -197,6 +234,7 @@ def main():
             out = p.stdout.read().decode(errors="replace")
             if os.environ.get("ATOLL_TEST_VERBOSE"):
                 print(out)
+        cleanup(work)
     print("1 passed, 0 failed")
 
 
