@@ -1,6 +1,7 @@
 #include "core/agent/simulated_agent.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/base/overloaded.h"
 #include "core/base/strings.h"
@@ -13,15 +14,19 @@ namespace amsg = api::agent_msg;
 namespace mmsg = api::master_msg;
 
 SimulatedAgent::SimulatedAgent(model::AgentInfo info, SimulatedAgentOptions options, uint64_t seed)
-    : info_(std::move(info)), options_(options), rng_(seed) {}
+    : info_(std::move(info)),
+      options_(options),
+      rng_(seed),
+      streams_(options.retry_initial, options.retry_max) {}
 
 void SimulatedAgent::Finish(Output& out) const {
   // Heartbeats only while registered: an unregistered agent has no deadline of its own.
   std::optional<Timestamp> next = registered_ ? next_heartbeat_ : register_retry_at_;
-  if (!timers_.empty()) {
-    Timestamp t = timers_.begin()->first;
-    next = next ? std::min(*next, t) : t;
-  }
+  auto earliest = [&next](std::optional<Timestamp> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  earliest(streams_.next_wake());
+  if (!transitions_.empty()) earliest(transitions_.begin()->first);
   out.wake_at = next;
 }
 
@@ -55,20 +60,10 @@ void SimulatedAgent::SendRegister(Output& out, Timestamp now) {
   out.to_master.push_back(std::move(reg));
 }
 
-void SimulatedAgent::SetTimer(const Key& key, Task& /*task*/, std::optional<Timestamp>& slot,
-                              std::optional<Timestamp> at) {
-  if (slot) {
-    auto it = timers_.find({*slot, key});
-    if (it != timers_.end()) timers_.erase(it);  // one entry: the other slot may share it
-  }
-  slot = at;
-  if (at) timers_.insert({*at, key});
-}
-
-void SimulatedAgent::SendHead(Output& out, const Key& key, Task& task, Timestamp now) {
-  if (task.pending.empty() || !registered_) return;
-  out.to_master.push_back(amsg::StatusUpdate{key.first, task.pending.front(), task.state});
-  SetTimer(key, task, task.retry_at, now + task.backoff);
+void SimulatedAgent::SetTransition(const Key& key, Task& task, std::optional<Timestamp> at) {
+  if (task.transition_at) transitions_.erase({*task.transition_at, key});
+  task.transition_at = at;
+  if (at) transitions_.insert({*at, key});
 }
 
 void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskState state,
@@ -84,11 +79,8 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
                                       : model::ExecutorId(task.info->task_id.value());
   s.timestamp = now.seconds();
   s.uuid = UuidToBytes(rng_.Uuid());
-  task.pending.push_back(std::move(s));
-  if (task.pending.size() == 1) {
-    task.backoff = options_.retry_initial;
-    SendHead(out, key, task, now);
-  }
+  // The stream's latest state is task.state: every transition adds an update.
+  streams_.Add(key, std::move(s), now, registered_, out.to_master);
   // A custom executor exits with its last task (the command executor is not reported).
   if (model::IsTerminal(state) && task.info->executor) {
     const model::ExecutorId& exec = task.info->executor->executor_id;
@@ -127,16 +119,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message,
             for (amsg::ExecutorExited& e : exited_executors_) out.to_master.push_back(std::move(e));
             exited_executors_.clear();
             // Updates that waited for the master go out now, oldest per task.
-            std::vector<Key> keys;
-            for (const auto& [key, task] : tasks_) {
-              if (!task.pending.empty()) keys.push_back(key);
-            }
-            std::sort(keys.begin(), keys.end());
-            for (const Key& key : keys) {
-              Task& task = tasks_.at(key);
-              task.backoff = options_.retry_initial;
-              SendHead(out, key, task, now);
-            }
+            streams_.ForwardAll(now, out.to_master);
           },
           [&](const mmsg::RunTask& run) {
             if (!run.task) return;
@@ -154,17 +137,17 @@ SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message,
               const std::string cmd =
                   task.info->command && task.info->command->value ? *task.info->command->value : "";
               if (cmd == "sim:finish" || cmd == "sim:fail") {
-                SetTimer(key, task, task.transition_at, now + Duration::Nanoseconds(1));
+                SetTransition(key, task, now + Duration::Nanoseconds(1));
               }
             } else {
-              SetTimer(key, task, task.transition_at, now + options_.running_delay);
+              SetTransition(key, task, now + options_.running_delay);
             }
           },
           [&](const mmsg::KillTask& kill) {
             Key key{kill.framework_id, kill.task_id};
             auto it = tasks_.find(key);
             if (it == tasks_.end() || model::IsTerminal(it->second.state)) return;
-            SetTimer(key, it->second, it->second.transition_at, std::nullopt);
+            SetTransition(key, it->second, std::nullopt);
             Transition(out, key, it->second, TaskState::kKilled,
                        "Command terminated with signal Terminated", now);
           },
@@ -172,17 +155,13 @@ SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message,
             Key key{ack.framework_id, ack.task_id};
             auto it = tasks_.find(key);
             if (it == tasks_.end()) return;
-            Task& task = it->second;
-            if (task.pending.empty() || task.pending.front().uuid != ack.uuid) return;
-            task.pending.erase(task.pending.begin());
-            // Most tasks sit acknowledged for their whole life: give the buffer back.
-            if (task.pending.empty()) std::vector<model::TaskStatus>().swap(task.pending);
-            SetTimer(key, task, task.retry_at, std::nullopt);
-            if (!task.pending.empty()) {
-              task.backoff = options_.retry_initial;
-              SendHead(out, key, task, now);
-            } else if (model::IsTerminal(task.state)) {
-              SetTimer(key, task, task.transition_at, std::nullopt);
+            if (streams_.Acknowledge(key, ack.uuid, now, registered_, out.to_master) !=
+                StatusUpdateStreams::Ack::kPopped) {
+              return;
+            }
+            // A terminal task is forgotten once its last update is acknowledged.
+            if (streams_.Pending(key) == nullptr && model::IsTerminal(it->second.state)) {
+              SetTransition(key, it->second, std::nullopt);
               tasks_.erase(it);
             }
           },
@@ -195,7 +174,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message,
             std::sort(keys.begin(), keys.end());
             for (const Key& key : keys) {
               Task& task = tasks_.at(key);
-              SetTimer(key, task, task.transition_at, std::nullopt);
+              SetTransition(key, task, std::nullopt);
               Transition(out, key, task, TaskState::kKilled, "Framework shut down", now);
             }
             frameworks_.erase(s.framework_id);
@@ -213,7 +192,7 @@ SimulatedAgent::Output SimulatedAgent::Handle(const api::MasterToAgent& message,
             std::sort(keys.begin(), keys.end());
             for (const Key& key : keys) {
               Task& task = tasks_.at(key);
-              SetTimer(key, task, task.transition_at, std::nullopt);
+              SetTransition(key, task, std::nullopt);
               Transition(out, key, task, TaskState::kKilled, "Executor shut down", now);
             }
           },
@@ -241,36 +220,46 @@ SimulatedAgent::Output SimulatedAgent::Tick(Timestamp now) {
     out.to_master.push_back(amsg::Heartbeat{});
     next_heartbeat_ = now + heartbeat_interval_;
   }
-  while (!timers_.empty() && timers_.begin()->first <= now) {
-    auto [at, key] = *timers_.begin();
-    timers_.erase(timers_.begin());
-    Task& task = tasks_.at(key);
-    if (task.retry_at == at) {
-      task.retry_at.reset();
-      if (!task.pending.empty() && registered_) {
-        task.backoff = std::min(task.backoff * 2, options_.retry_max);
-        SendHead(out, key, task, now);
-      }
+  // Retries and scripted transitions in (deadline, task) order; a task's retry first when
+  // both fall due together.
+  while (true) {
+    const StatusUpdateStreams::Retry* retry = streams_.next_retry();
+    if (retry != nullptr && retry->at > now) retry = nullptr;
+    auto transition = transitions_.begin();
+    if (transition != transitions_.end() && transition->first > now) {
+      transition = transitions_.end();
     }
-    if (task.transition_at == at) {
+    if (retry != nullptr &&
+        (transition == transitions_.end() ||
+         std::tie(retry->at, *retry->key) <= std::tie(transition->first, transition->second))) {
+      streams_.TickOne(now, registered_, out.to_master);
+    } else if (transition != transitions_.end()) {
+      Key key = transition->second;
+      transitions_.erase(transition);
+      Task& task = tasks_.at(key);
       task.transition_at.reset();
-      const std::string cmd =
-          task.info->command && task.info->command->value ? *task.info->command->value : "";
-      if (task.state == TaskState::kStaging || task.state == TaskState::kStarting) {
-        Transition(out, key, task, TaskState::kRunning, "", now);
-        if (cmd == "sim:finish" || cmd == "sim:fail") {
-          SetTimer(key, task, task.transition_at,
-                   now + std::max(options_.running_delay, Duration::Nanoseconds(1)));
-        }
-      } else if (task.state == TaskState::kRunning && cmd == "sim:finish") {
-        Transition(out, key, task, TaskState::kFinished, "Command exited with status 0", now);
-      } else if (task.state == TaskState::kRunning && cmd == "sim:fail") {
-        Transition(out, key, task, TaskState::kFailed, "Command exited with status 1", now);
-      }
+      ScriptedTransition(out, key, task, now);
+    } else {
+      break;
     }
   }
   Finish(out);
   return out;
+}
+
+void SimulatedAgent::ScriptedTransition(Output& out, const Key& key, Task& task, Timestamp now) {
+  const std::string cmd =
+      task.info->command && task.info->command->value ? *task.info->command->value : "";
+  if (task.state == TaskState::kStaging || task.state == TaskState::kStarting) {
+    Transition(out, key, task, TaskState::kRunning, "", now);
+    if (cmd == "sim:finish" || cmd == "sim:fail") {
+      SetTransition(key, task, now + std::max(options_.running_delay, Duration::Nanoseconds(1)));
+    }
+  } else if (task.state == TaskState::kRunning && cmd == "sim:finish") {
+    Transition(out, key, task, TaskState::kFinished, "Command exited with status 0", now);
+  } else if (task.state == TaskState::kRunning && cmd == "sim:fail") {
+    Transition(out, key, task, TaskState::kFailed, "Command exited with status 1", now);
+  }
 }
 
 std::optional<TaskState> SimulatedAgent::TaskStateOf(const model::FrameworkId& fw,
@@ -280,10 +269,6 @@ std::optional<TaskState> SimulatedAgent::TaskStateOf(const model::FrameworkId& f
   return it->second.state;
 }
 
-size_t SimulatedAgent::pending_updates() const {
-  size_t n = 0;
-  for (const auto& [key, task] : tasks_) n += task.pending.size();
-  return n;
-}
+size_t SimulatedAgent::pending_updates() const { return streams_.pending_updates(); }
 
 }  // namespace atl::agent

@@ -1,7 +1,8 @@
 // A simulated agent: speaks the agent protocol (core/master/agent_protocol.h) exactly as the
 // real agent does — registration, heartbeats, reliable ordered status updates with retries,
 // kill, framework shutdown, re-registration with its tasks — but runs no processes: a task
-// reaches TASK_RUNNING after `running_delay`. Used by `atoll master --simulated-agents N`,
+// reaches TASK_RUNNING after `running_delay`. The status updates go through the same
+// StatusUpdateStreams as the real agent's. Used by `atoll master --simulated-agents N`,
 // by tests/sim and by the benchmarks. Deterministic: time is a parameter, ids are seeded.
 //
 // Simulated behaviour can be scripted through the task's command value:
@@ -10,13 +11,15 @@
 // any other command keeps running until killed.
 #pragma once
 
-#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
+#include "core/agent/status_updates.h"
 #include "core/api/agent_protocol.h"
 #include "core/base/random.h"
 
@@ -61,24 +64,23 @@ class SimulatedAgent {
   size_t pending_updates() const;
 
  private:
-  using Key = std::pair<model::FrameworkId, model::TaskId>;
+  using Key = TaskKey;
   struct KeyHash {
     size_t operator()(const Key& k) const { return absl::HashOf(k.first, k.second); }
   };
+  // Kept lean: the C1M benchmark holds a million of them. Unacknowledged updates live in
+  // streams_, which holds nothing for a task without any.
   struct Task {
     std::shared_ptr<const model::TaskInfo> info;
-    model::TaskState state = model::TaskState::kStaging;
-    std::vector<model::TaskStatus> pending;  // unacknowledged, oldest first (a few at most)
-    Duration backoff;
-    std::optional<Timestamp> retry_at;
     std::optional<Timestamp> transition_at;  // next scripted state change
+    model::TaskState state = model::TaskState::kStaging;
   };
 
   void Transition(Output& out, const Key& key, Task& task, model::TaskState state,
                   std::string message, Timestamp now);
-  void SendHead(Output& out, const Key& key, Task& task, Timestamp now);
-  void SetTimer(const Key& key, Task& task, std::optional<Timestamp>& slot,
-                std::optional<Timestamp> at);
+  void SetTransition(const Key& key, Task& task, std::optional<Timestamp> at);
+  // The scripted state change of a task whose transition timer fired.
+  void ScriptedTransition(Output& out, const Key& key, Task& task, Timestamp now);
   void Finish(Output& out) const;
   void SendRegister(Output& out, Timestamp now);
 
@@ -95,9 +97,10 @@ class SimulatedAgent {
   // Executor exits that happened while unregistered.
   std::vector<api::agent_msg::ExecutorExited> exited_executors_;
   absl::node_hash_map<Key, Task, KeyHash> tasks_;
-  // Timers (retries and scripted transitions), earliest first.
-  // A multiset: a task's retry and transition timers may share a deadline.
-  std::multiset<std::pair<Timestamp, Key>> timers_;
+  // Reliable delivery of the tasks' status updates (ordered, retried until acknowledged).
+  StatusUpdateStreams streams_;
+  // Scripted transition timers, earliest first (at most one per task).
+  std::set<std::pair<Timestamp, Key>> transitions_;
 };
 
 }  // namespace atl::agent

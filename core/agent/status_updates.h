@@ -5,7 +5,7 @@
 // order and at least once. Shared by the real agent and the simulated one. Deterministic.
 #pragma once
 
-#include <deque>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,12 +45,21 @@ class StatusUpdateStreams {
 
   // Resends heads whose retry time has come (backoff doubles, capped) while `connected`.
   void Tick(Timestamp now, bool connected, std::vector<api::AgentToMaster>& out);
+  // Like Tick, but handles only the earliest retry, if it is due; returns false if none is.
+  // Lets a caller interleave retries with timers of its own in (deadline, task) order.
+  bool TickOne(Timestamp now, bool connected, std::vector<api::AgentToMaster>& out);
 
   // The earliest retry deadline, if any.
   std::optional<Timestamp> next_wake() const;
+  struct Retry {
+    Timestamp at;
+    const TaskKey* key;  // the stream's own key: no copy per timer
+  };
+  // The earliest retry (nullptr: none). Valid until the next change.
+  const Retry* next_retry() const { return retries_.empty() ? nullptr : &*retries_.begin(); }
 
   // The unacknowledged updates of a task, oldest first (nullptr: none).
-  const std::deque<model::TaskStatus>* Pending(const TaskKey& key) const;
+  const std::vector<model::TaskStatus>* Pending(const TaskKey& key) const;
   bool Contains(const TaskKey& key, const std::string& uuid) const;
   // Drops a task's stream (its updates will never be delivered).
   void Erase(const TaskKey& key);
@@ -61,18 +70,29 @@ class StatusUpdateStreams {
   struct KeyHash {
     size_t operator()(const TaskKey& k) const { return absl::HashOf(k.first, k.second); }
   };
+  // Deadlines are now + a positive backoff, never this.
+  static constexpr Timestamp kNoRetry = Timestamp::FromNanoseconds(INT64_MIN);
   struct Stream {
-    std::deque<model::TaskStatus> pending;
+    // Oldest first; a few at most. A vector: a one-element std::deque costs a map and two
+    // nodes, and a busy agent has a stream per recently changed task.
+    std::vector<model::TaskStatus> pending;
     Duration backoff;
-    std::optional<Timestamp> retry_at;
+    Timestamp retry_at = kNoRetry;
   };
+  // (deadline, task) order; keys compared by value, so any equal key finds an entry.
+  struct RetryOrder {
+    bool operator()(const Retry& a, const Retry& b) const {
+      return a.at != b.at ? a.at < b.at : *a.key < *b.key;
+    }
+  };
+  // `key` is always the stream's own key in streams_ (node_hash_map: its address is stable).
   void SendHead(const TaskKey& key, Stream& s, Timestamp now, std::vector<api::AgentToMaster>& out);
   void SetRetry(const TaskKey& key, Stream& s, std::optional<Timestamp> at);
 
   Duration retry_initial_;
   Duration retry_max_;
   absl::node_hash_map<TaskKey, Stream, KeyHash> streams_;
-  std::set<std::pair<Timestamp, TaskKey>> retries_;
+  std::set<Retry, RetryOrder> retries_;  // a stream's entry is removed before the stream
 };
 
 }  // namespace atl::agent

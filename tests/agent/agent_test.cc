@@ -921,6 +921,46 @@ TEST_F(AgentTest, ExecutorExitFailsItsUnfinishedTasks) {
   }
 }
 
+TEST_F(AgentTest, StoppingTheAgentKillsItsTasksWhenTheirContainersGo) {
+  StartRegistered();
+  RunSubscribed("t1", 11);
+  Update("t1", "t1", TaskState::kRunning, Uuid(1));
+  Ack("t1", Uuid(1));
+  Run(CommandTask("t2"));  // queued: its executor never subscribed
+  Output stop = Do(in::Stop{});
+  auto killed = Forwarded(stop);
+  ASSERT_EQ(killed.size(), 1u);
+  EXPECT_EQ(killed[0].status.task_id, model::TaskId("t2"));
+  EXPECT_EQ(killed[0].status.state, TaskState::kKilled);
+  EXPECT_EQ(killed[0].status.reason, TaskStatusReason::kTaskKilledDuringLaunch);
+  EXPECT_TRUE(Destroyed(stop).empty()) << "the shell destroys the containers itself";
+  Output exited = Exited("t1", "killed: the agent stopped", false, std::nullopt);
+  auto fwd = Forwarded(exited);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].status.state, TaskState::kKilled);
+  EXPECT_EQ(agent_.tasks().at(Key("t1")).state, TaskState::kKilled);
+}
+
+TEST_F(AgentTest, FailureReportedAfterAnOomKillIsTheContainersMemoryLimit) {
+  StartRegistered();
+  RunSubscribed("t1", 11);
+  Update("t1", "t1", TaskState::kRunning, Uuid(1));
+  Ack("t1", Uuid(1));
+  in::FromExecutor call{
+      api::ExecutorCall{model::ExecutorId("t1"), fw_id_,
+                        ecall::Update{ExecutorStatus("t1", TaskState::kFailed, Uuid(2))}},
+      0, /*container_oom=*/true};
+  Output out = Do(call);
+  EXPECT_EQ(out.http_status, 202);
+  auto fwd = Forwarded(out);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].status.state, TaskState::kFailed);
+  EXPECT_EQ(fwd[0].status.reason, TaskStatusReason::kContainerLimitationMemory);
+  EXPECT_TRUE(StartsWith(fwd[0].status.message, "Memory limit exceeded: "))
+      << fwd[0].status.message;
+  EXPECT_EQ(fwd[0].status.uuid, Uuid(2)) << "still the executor's update, acknowledged as such";
+}
+
 TEST_F(AgentTest, ExecutorExitAfterAnUnacknowledgedUpdateQueuesTheFailureBehindIt) {
   StartRegistered();
   RunSubscribed("t1", 11);
@@ -1475,6 +1515,7 @@ std::string Describe(const Input& input) {
             return StrCat("Exited ", e.executor_id.value(), " ", e.container_id.value());
           },
           [](const in::Tick&) { return std::string("Tick"); },
+          [](const in::Stop&) { return std::string("Stop"); },
       },
       input);
 }
