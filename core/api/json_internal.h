@@ -7,9 +7,9 @@
 //   * an unknown enum name in an optional field is dropped, in a required one it is an error;
 //   * `bytes` are standard base64; ids are {"value": "..."}.
 //
-// Only .cc files of core/api (and their tests) include this header, plus one exception:
-// core/agent/checkpoint_json.cc, whose records (ExecutorRecord, TaskRecord) belong to core/agent
-// but nest the model codecs' values.
+// The reading side of every JSON codec: core/api's own, and the codecs of other folders that
+// nest model values or need path-aware errors (core/agent/checkpoint_json.cc, marathonlike's
+// app and group JSON). Include it from .cc files only, so RapidJSON stays out of headers.
 #pragma once
 
 #include <cstddef>

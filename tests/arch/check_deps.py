@@ -23,6 +23,7 @@ ALLOWED = {
     "core/cmd": None,  # composition root: anything
     "constraints": {"core/base", "core/model"},
     "healthchecks": {"core/base", "core/model"},
+    "marathonlike": {"core/base", "core/model", "core/api", "constraints", "healthchecks"},
 }
 # Third-party headers and the folders allowed to see them.
 EDGES = {
