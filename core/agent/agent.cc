@@ -461,6 +461,16 @@ void Agent::OnSubscribe(Output& out, Executor& exec, const api::ExecutorCall& ca
     OnExecutorUpdate(out, exec, u.status, now);
   }
   if (exec.state != ExecState::kTerminating) {
+    // A LAUNCH written to a stream that broke before the executor read it is lost: a task the
+    // executor does not list and never reported on is launched again (an executor ignores a
+    // LAUNCH of a task it already has).
+    std::set<model::TaskId> known;
+    for (const model::TaskInfo& t : sub.unacknowledged_tasks) known.insert(t.task_id);
+    for (const model::TaskId& id : exec.tasks) {
+      TaskRecord& t = tasks_.at({call.framework_id, id});
+      if (!t.launched || t.state != TaskState::kStaging || known.contains(id)) continue;
+      out.commands.push_back(cmd::SendToExecutor{conn, api::ExecutorEvent{eev::Launch{t.info}}});
+    }
     for (const model::TaskId& id : exec.queued) {
       TaskRecord& t = tasks_.at({call.framework_id, id});
       if (model::IsTerminal(t.state)) continue;

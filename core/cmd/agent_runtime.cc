@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -150,8 +151,15 @@ void AgentRuntime::Stop(bool kill_tasks) {
     // Ctrl-C of `atoll up`: every container goes, and its tasks' TASK_KILLED updates are
     // checkpointed (the master hears of them after the restart).
     Handle(agent::in::Stop{});
+    for (const agent::cmd::LaunchExecutor& l : launch_queue_) {
+      const agent::ExecutorRecord& e = l.executor;
+      Handle(agent::in::ExecutorExited{e.framework_id, e.info.executor_id, e.container_id,
+                                       std::nullopt, "killed before it started: the agent stopped",
+                                       false});
+    }
+    launch_queue_.clear();
     for (auto& [id, c] : containers_) {
-      if (c->pid && !c->exited) (void)io::SignalProcessGroup(*c->pid, SIGKILL);
+      if (c->pid && !c->exited) io::SignalSession(*c->pid, SIGKILL);
       if (c->fetcher_pid) (void)io::SignalProcessGroup(*c->fetcher_pid, SIGKILL);
       if (cgroups_.enabled()) (void)cgroups_.Destroy(id);
       if (c->exited) continue;
@@ -236,7 +244,7 @@ void AgentRuntime::Flush() {
 void AgentRuntime::Execute(agent::Command& command) {
   std::visit(Overloaded{
                  [&](agent::cmd::SendToMaster& m) { link_->Send(std::move(m.message)); },
-                 [&](agent::cmd::LaunchExecutor& l) { Launch(l); },
+                 [&](agent::cmd::LaunchExecutor& l) { QueueLaunch(std::move(l)); },
                  [&](agent::cmd::SendToExecutor& s) {
                    auto it = executor_streams_.find(s.conn);
                    if (it == executor_streams_.end()) return;
@@ -268,6 +276,30 @@ void AgentRuntime::Execute(agent::Command& command) {
 
 // ---------------------------------------------------------------------------------------------
 // Containers
+
+void AgentRuntime::QueueLaunch(agent::cmd::LaunchExecutor launch) {
+  launch_queue_.push_back(std::move(launch));
+  if (launch_posted_) return;
+  launch_posted_ = true;
+  loop_.Post([this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) LaunchNext();
+  });
+}
+
+void AgentRuntime::LaunchNext() {
+  launch_posted_ = false;
+  if (stopped_ || launch_queue_.empty()) return;
+  agent::cmd::LaunchExecutor launch = std::move(launch_queue_.front());
+  launch_queue_.pop_front();
+  if (!launch_queue_.empty()) {
+    // Posted behind whatever I/O became ready meanwhile.
+    launch_posted_ = true;
+    loop_.Post([this, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired()) LaunchNext();
+    });
+  }
+  Launch(launch);
+}
 
 void AgentRuntime::Launch(const agent::cmd::LaunchExecutor& launch) {
   const agent::ExecutorRecord& e = launch.executor;
@@ -478,8 +510,9 @@ void AgentRuntime::OnExited(const std::string& container_id, std::optional<int> 
   Container& c = *it->second;
   c.exited = true;
   c.watcher.reset();
-  // The executor's process group: whatever it left behind goes with it.
-  if (c.pid) (void)io::SignalProcessGroup(*c.pid, SIGKILL);
+  // Whatever it left behind goes with it: its session (the task's group is in it) when there
+  // are no cgroups; with cgroups, the container's destroy kills every process in them.
+  if (c.pid && !cgroups_.enabled()) io::SignalSession(*c.pid, SIGKILL);
   bool oom = cgroups_.enabled() && cgroups_.OomKilled(container_id);
   std::string description =
       wait_status ? io::DescribeWaitStatus(*wait_status)
@@ -495,6 +528,18 @@ void AgentRuntime::OnExited(const std::string& container_id, std::optional<int> 
 
 void AgentRuntime::DestroyContainer(const agent::cmd::DestroyContainer& d) {
   const std::string& id = d.container_id.value();
+  auto queued = std::find_if(launch_queue_.begin(), launch_queue_.end(), [&](const auto& l) {
+    return l.executor.container_id == d.container_id;
+  });
+  if (queued != launch_queue_.end()) {
+    launch_queue_.erase(queued);  // never made: nothing to kill
+    loop_.Post([this, alive = std::weak_ptr<int>(alive_), d] {
+      if (alive.expired() || stopped_) return;
+      Handle(agent::in::ExecutorExited{d.framework_id, d.executor_id, d.container_id, std::nullopt,
+                                       "destroyed before it started", false});
+    });
+    return;
+  }
   auto it = containers_.find(id);
   if (it == containers_.end()) {
     if (cgroups_.enabled()) (void)cgroups_.Destroy(id);
@@ -509,7 +554,7 @@ void AgentRuntime::DestroyContainer(const agent::cmd::DestroyContainer& d) {
   Container& c = *it->second;
   c.destroyed = true;
   if (c.fetcher_pid) (void)io::SignalProcessGroup(*c.fetcher_pid, SIGKILL);
-  if (c.pid && !c.exited) (void)io::SignalProcessGroup(*c.pid, SIGKILL);
+  if (c.pid && !c.exited) io::SignalSession(*c.pid, SIGKILL);
   if (cgroups_.enabled()) {
     if (absl::Status s = cgroups_.Destroy(id); !s.ok()) {
       spdlog::warn("{}: destroying the cgroups of container {}: {}", options_.name, id,

@@ -12,6 +12,7 @@
 //   <work_dir>/fetch-cache/                        URIs fetched with `cache`
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,11 @@ class AgentRuntime {
   void Apply(agent::Output out);
   void Flush();
   void Execute(agent::Command& command);
+  // Queues a launch: containers are made one per loop turn, so executors subscribing and the
+  // master's messages are served between them (a burst of 1,000 tasks must not stall the loop
+  // for seconds).
+  void QueueLaunch(agent::cmd::LaunchExecutor launch);
+  void LaunchNext();
   void Launch(const agent::cmd::LaunchExecutor& launch);
   void SpawnExecutor(const std::string& container_id);
   void DestroyContainer(const agent::cmd::DestroyContainer& destroy);
@@ -108,6 +114,8 @@ class AgentRuntime {
   std::vector<agent::Command> pending_;
   bool flush_posted_ = false;
   std::map<std::string, std::unique_ptr<Container>> containers_;  // by container id
+  std::deque<agent::cmd::LaunchExecutor> launch_queue_;
+  bool launch_posted_ = false;
   std::map<agent::ExecutorConn, std::shared_ptr<io::HttpStream>> executor_streams_;
   agent::ExecutorConn next_conn_ = 1;
   std::optional<Timestamp> wake_;

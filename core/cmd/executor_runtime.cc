@@ -285,7 +285,10 @@ void ExecutorRuntime::Spawn(const executor::cmd::SpawnTask& spawn) {
   options.argv = spawn.argv;
   options.env = spawn.env;
   options.cwd = spawn.cwd;
-  options.new_session = true;  // its own process group: kills reach its children
+  // Its own process group (kills reach its children) inside the executor's session, so an
+  // agent without cgroups can kill the executor and its task together (io::SignalSession).
+  options.new_session = false;
+  options.new_process_group = true;
   options.user = spawn.user;
   absl::StatusOr<std::unique_ptr<io::OutputPipe>> out = MakeOutputPipe(options_.task_stdout);
   if (!out.ok()) {

@@ -1,5 +1,6 @@
 #include "core/io/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -142,6 +143,10 @@ absl::StatusOr<pid_t> SpawnWithPosixSpawn(const SpawnOptions& options, int out_f
   ::posix_spawnattr_init(&attr);
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (options.new_session) flags |= POSIX_SPAWN_SETSID;
+  if (!options.new_session && options.new_process_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    ::posix_spawnattr_setpgroup(&attr, 0);
+  }
   ::posix_spawnattr_setflags(&attr, flags);
   sigset_t none, all;
   sigemptyset(&none);
@@ -200,6 +205,7 @@ struct ChildArgs {
   const char* const* cgroup_procs;
   size_t cgroup_procs_count;
   bool new_session;
+  bool new_process_group;
   bool change_user;
   uid_t uid;
   gid_t gid;
@@ -245,6 +251,9 @@ int ChildMain(void* arg) {
   }
 
   if (a->new_session && ::setsid() < 0) ChildFail(a, ChildStep::kSetsid);
+  if (!a->new_session && a->new_process_group && ::setpgid(0, 0) < 0) {
+    ChildFail(a, ChildStep::kSetsid);
+  }
 
   // Before dropping privileges: the user usually may not write the cgroup files. "0" means
   // the writing process.
@@ -344,6 +353,7 @@ absl::StatusOr<pid_t> SpawnWithClone(const SpawnOptions& options,
   args.cgroup_procs = procs.data();
   args.cgroup_procs_count = procs.size();
   args.new_session = options.new_session;
+  args.new_process_group = options.new_process_group;
   args.change_user = creds.has_value();
   if (creds) {
     args.uid = creds->uid;
@@ -462,6 +472,34 @@ absl::Status SignalProcessGroup(pid_t pgid, int signo) {
   if (pgid <= 1) return absl::InvalidArgumentError(StrCat("bad process group ", pgid));
   if (::kill(-pgid, signo) == 0 || errno == ESRCH) return absl::OkStatus();
   return ErrnoError(errno, StrCat("kill process group ", pgid, " with signal ", signo));
+}
+
+size_t SignalSession(pid_t sid, int signo) {
+  if (sid <= 1) return 0;
+  size_t signalled = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (struct dirent* entry = ::readdir(proc)) {
+    uint64_t pid = 0;
+    if (!ParseUint64(entry->d_name, &pid)) continue;
+    std::string path = StrCat("/proc/", pid, "/stat");
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) continue;
+    char buf[1024];
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n <= 0) continue;
+    // "pid (comm) state ppid pgrp session ...": parse after the last ')'.
+    std::string_view line(buf, static_cast<size_t>(n));
+    size_t paren = line.rfind(')');
+    if (paren == std::string_view::npos) continue;
+    std::vector<std::string_view> fields = Split(line.substr(paren + 1), ' ');
+    uint64_t session = 0;
+    if (fields.size() < 4 || !ParseUint64(fields[3], &session)) continue;
+    if (session != static_cast<uint64_t>(sid)) continue;
+    if (::kill(static_cast<pid_t>(pid), signo) == 0) ++signalled;
+  }
+  ::closedir(proc);
+  return signalled;
 }
 
 absl::StatusOr<uint64_t> ParseProcStatStartTime(std::string_view stat_line) {

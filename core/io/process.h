@@ -50,6 +50,10 @@ struct SpawnOptions {
   // setsid(): the process leads its own session and process group (pgid == pid), so it
   // survives the agent, and SignalProcessGroup(pid, ...) reaches all its descendants.
   bool new_session = true;
+  // Without a new session: setpgid(0, 0), a process group of its own inside the caller's
+  // session. The command executor starts its task so: SignalProcessGroup(task) reaches the
+  // task's children, and SignalSession(executor) reaches the executor and its task together.
+  bool new_process_group = false;
   // Runs the process as this user (uid, primary gid and supplementary groups from the user
   // database, resolved in the agent). Changing user requires the agent to run as root.
   std::optional<std::string> user;
@@ -76,6 +80,12 @@ absl::StatusOr<pid_t> Spawn(const SpawnOptions& options);
 // Sends `signo` to every process of group `pgid` (kill(-pgid, signo)). A group that no longer
 // exists is OK (already gone). REQUIRES: pgid > 1.
 absl::Status SignalProcessGroup(pid_t pgid, int signo);
+
+// Sends `signo` to every process of session `sid` (found by scanning /proc), process groups
+// of their own included: how an agent without cgroups kills an executor and its task. A
+// process that left the session (setsid) escapes it; cgroups do not have that hole.
+// REQUIRES: sid > 1. Returns the number of processes signalled.
+size_t SignalSession(pid_t sid, int signo);
 
 // The start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat). Store it
 // with the pid: after an agent restart, the same (pid, start time) means the same process,

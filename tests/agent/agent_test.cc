@@ -516,8 +516,9 @@ TEST_F(AgentTest, SubscribeIsAnswered200WithSubscribedThenTheQueuedLaunch) {
   EXPECT_EQ(WakeAt(out), kStart + Duration::Hours(1));
   EXPECT_TRUE(All<cmd::DestroyContainer>(TickAt(now_ + Duration::Minutes(2))).empty());
 
-  // A second subscription (a new stream) replaces the first one.
-  out = Subscribe("t1", 12);
+  // A second subscription (a new stream) replaces the first one; the executor lists the task
+  // it has, so it is not launched again.
+  out = Subscribe("t1", 12, ecall::Subscribe{{CommandTask("t1")}, {}});
   EXPECT_EQ(out.http_status, 200);
   ASSERT_EQ(All<cmd::CloseExecutorStream>(out).size(), 1u);
   EXPECT_EQ(All<cmd::CloseExecutorStream>(out)[0].conn, 11u);
@@ -919,6 +920,18 @@ TEST_F(AgentTest, ExecutorExitFailsItsUnfinishedTasks) {
     EXPECT_EQ(Destroyed(out).size(), 1u);
     EXPECT_EQ(agent_.tasks().at(Key("t1")).state, c.state);
   }
+}
+
+TEST_F(AgentTest, LaunchLostWithABrokenStreamIsSentAgainOnResubscription) {
+  StartRegistered();
+  RunSubscribed("t1", 11);           // LAUNCH went out on stream 11...
+  Do(in::ExecutorStreamClosed{11});  // ...which broke before the executor read it
+  Output out = Subscribe("t1", 12);  // the executor knows no task
+  EXPECT_EQ(EventNames(out, 12), (std::vector<std::string>{"SUBSCRIBED", "LAUNCH"}));
+  // Once the executor reported on it, a resubscription without it does not relaunch it.
+  Update("t1", "t1", TaskState::kStarting, Uuid(1));
+  Do(in::ExecutorStreamClosed{12});
+  EXPECT_EQ(EventNames(Subscribe("t1", 13), 13), std::vector<std::string>{"SUBSCRIBED"});
 }
 
 TEST_F(AgentTest, StoppingTheAgentKillsItsTasksWhenTheirContainersGo) {

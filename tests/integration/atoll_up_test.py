@@ -22,9 +22,9 @@ v1.DEADLINE = time.monotonic() + 120
 check, fail = v1.check, v1.fail
 
 
-def start(atoll, port, work):
+def start(atoll, port, work, *extra):
     return subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(port),
-                             "--agents", "3", "--allocation-interval", "0.1"],
+                             "--agents", "3", "--allocation-interval", "0.1", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -38,8 +38,40 @@ def alive(pid):
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def without_isolation(atoll):
+    """Without cgroups Ctrl-C still kills tasks: the agent signals each executor's session, and
+    the command executor keeps its task in it."""
+    port = v1.free_port()
+    work = tempfile.mkdtemp(prefix="atoll-up-none-")
+    up = start(atoll, port, work, "--isolation", "none")
+    try:
+        ra.wait_health(port)
+        fw = ra.Framework(port)
+        fw.launch("bare", "echo $$ > pid; exec sleep 600")
+        fw.wait_state("bare", "TASK_RUNNING")
+        pid = None
+        deadline = time.monotonic() + 10
+        while pid is None and time.monotonic() < deadline:
+            for f in glob.glob(work + "/agent-*/slaves/*/frameworks/*/executors/bare/runs/latest/pid"):
+                text = open(f).read().strip()
+                pid = int(text) if text else None
+            time.sleep(0.05)
+        check(pid is not None and alive(pid), "a task runs without isolation")
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=15)
+        deadline = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(not alive(pid), "without cgroups, Ctrl-C still kills the task")
+    finally:
+        if up.poll() is None:
+            up.kill()
+        ra.cleanup(work)
+
+
 def main():
     atoll = sys.argv[1]
+    without_isolation(atoll)
     port = v1.free_port()
     work = tempfile.mkdtemp(prefix="atoll-up-")
     up = start(atoll, port, work)

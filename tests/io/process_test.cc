@@ -509,6 +509,68 @@ TEST(ProcessGroup, SignalReachesGrandchildren) {
   EXPECT_TRUE(absl::IsInvalidArgument(SignalProcessGroup(0, SIGKILL)));
 }
 
+TEST(ProcessGroup, SessionSignalReachesAGroupOfItsOwnInsideTheSession) {
+  // As the command executor starts its task: the process below is the "executor" (new
+  // session),
+  // its forked child the "task" in a process group of its own, same session.
+  EventLoop loop;
+  TempDir dir;
+  Fifo fifo(dir.Sub("fifo"));
+  SpawnOptions o;
+  o.path = "/usr/bin/python3";
+  o.argv = {"python3", "-c",
+            "import os, time\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    time.sleep(30)\n"
+            "else:\n"
+            "    os.setpgid(pid, pid)\n"
+            "    print(pid, flush=True)\n"
+            "    os.waitpid(pid, 0)\n"};
+  o.stdout_path = fifo.path();
+  absl::StatusOr<pid_t> executor = Spawn(o);
+  ASSERT_TRUE(executor.ok()) << executor.status();
+  pid_t task = ParsePid(fifo.ReadLine());
+  ASSERT_EQ(::getpgid(task), task) << "the task leads its own group";
+  ASSERT_EQ(::getsid(task), *executor) << "inside the executor's session";
+
+  int exits = 0;
+  std::optional<int> executor_status, task_status = 42;
+  auto on_exit = [&](std::optional<int>* out) {
+    return [&, out](std::optional<int> s) {
+      *out = s;
+      if (++exits == 2) loop.Stop();
+    };
+  };
+  auto w1 = ProcessWatcher::Watch(loop, *executor, on_exit(&executor_status));
+  auto w2 = ProcessWatcher::Watch(loop, task, on_exit(&task_status));
+  ASSERT_TRUE(w1.ok() && w2.ok());
+  EXPECT_EQ(SignalSession(*executor, SIGKILL), 2u);
+  RunUntilStopped(loop);
+  EXPECT_EQ(task_status, std::nullopt) << "the task, not our child, is gone too";
+  EXPECT_EQ(SignalSession(1, SIGKILL), 0u);
+}
+
+TEST(ProcessSpawn, NewProcessGroupStaysInTheCallersSession) {
+  EventLoop loop;
+  for (bool clone_path : {false, true}) {
+    SCOPED_TRACE(clone_path ? "clone path" : "posix_spawn path");
+    SpawnOptions o;
+    o.path = "/bin/sleep";
+    o.argv = {"sleep", "30"};
+    o.new_session = false;
+    o.new_process_group = true;
+    // A cgroup join forces the clone path; an empty list keeps posix_spawn.
+    if (clone_path) o.user = ::getpwuid(::geteuid())->pw_name;
+    absl::StatusOr<pid_t> pid = Spawn(o);
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    EXPECT_EQ(::getpgid(*pid), *pid);
+    EXPECT_EQ(::getsid(*pid), ::getsid(0));
+    ::kill(*pid, SIGKILL);
+    WaitForExit(loop, *pid);
+  }
+}
+
 // ---- start times and wait statuses ----------------------------------------------------------
 
 TEST(ProcessStartTime, IdentifiesAProcess) {
