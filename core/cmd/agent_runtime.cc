@@ -158,8 +158,18 @@ void AgentRuntime::Stop(bool kill_tasks) {
                                        false});
     }
     launch_queue_.clear();
+    // One scan of /proc for every executor's session (without cgroups the only way to reach
+    // tasks in process groups of their own); with cgroups, destroying them kills everything.
+    std::vector<pid_t> sessions;
     for (auto& [id, c] : containers_) {
-      if (c->pid && !c->exited) io::SignalSession(*c->pid, SIGKILL);
+      if (c->pid && !c->exited) sessions.push_back(*c->pid);
+    }
+    if (cgroups_.enabled()) {
+      for (pid_t pid : sessions) (void)io::SignalProcessGroup(pid, SIGKILL);
+    } else {
+      io::SignalSessions(sessions, SIGKILL);
+    }
+    for (auto& [id, c] : containers_) {
       if (c->fetcher_pid) (void)io::SignalProcessGroup(*c->fetcher_pid, SIGKILL);
       if (cgroups_.enabled()) (void)cgroups_.Destroy(id);
       if (c->exited) continue;
@@ -554,7 +564,14 @@ void AgentRuntime::DestroyContainer(const agent::cmd::DestroyContainer& d) {
   Container& c = *it->second;
   c.destroyed = true;
   if (c.fetcher_pid) (void)io::SignalProcessGroup(*c.fetcher_pid, SIGKILL);
-  if (c.pid && !c.exited) io::SignalSession(*c.pid, SIGKILL);
+  if (c.pid && !c.exited) {
+    // Cgroups reach every process of the container; without them its session does.
+    if (cgroups_.enabled()) {
+      (void)io::SignalProcessGroup(*c.pid, SIGKILL);
+    } else {
+      io::SignalSession(*c.pid, SIGKILL);
+    }
+  }
   if (cgroups_.enabled()) {
     if (absl::Status s = cgroups_.Destroy(id); !s.ok()) {
       spdlog::warn("{}: destroying the cgroups of container {}: {}", options_.name, id,

@@ -474,8 +474,15 @@ absl::Status SignalProcessGroup(pid_t pgid, int signo) {
   return ErrnoError(errno, StrCat("kill process group ", pgid, " with signal ", signo));
 }
 
-size_t SignalSession(pid_t sid, int signo) {
-  if (sid <= 1) return 0;
+size_t SignalSession(pid_t sid, int signo) { return SignalSessions({sid}, signo); }
+
+size_t SignalSessions(const std::vector<pid_t>& sids, int signo) {
+  std::vector<uint64_t> wanted;
+  for (pid_t sid : sids) {
+    if (sid > 1) wanted.push_back(static_cast<uint64_t>(sid));
+  }
+  if (wanted.empty()) return 0;
+  std::sort(wanted.begin(), wanted.end());
   size_t signalled = 0;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return 0;
@@ -495,7 +502,7 @@ size_t SignalSession(pid_t sid, int signo) {
     std::vector<std::string_view> fields = Split(line.substr(paren + 1), ' ');
     uint64_t session = 0;
     if (fields.size() < 4 || !ParseUint64(fields[3], &session)) continue;
-    if (session != static_cast<uint64_t>(sid)) continue;
+    if (!std::binary_search(wanted.begin(), wanted.end(), session)) continue;
     if (::kill(static_cast<pid_t>(pid), signo) == 0) ++signalled;
   }
   ::closedir(proc);

@@ -86,6 +86,8 @@ absl::Status SignalProcessGroup(pid_t pgid, int signo);
 // process that left the session (setsid) escapes it; cgroups do not have that hole.
 // REQUIRES: sid > 1. Returns the number of processes signalled.
 size_t SignalSession(pid_t sid, int signo);
+// The same for several sessions with one scan of /proc.
+size_t SignalSessions(const std::vector<pid_t>& sids, int signo);
 
 // The start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat). Store it
 // with the pid: after an agent restart, the same (pid, start time) means the same process,
