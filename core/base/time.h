@@ -3,7 +3,9 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace atl {
 
@@ -70,5 +72,14 @@ class Timestamp {
   constexpr explicit Timestamp(int64_t ns) : ns_(ns) {}
   int64_t ns_ = 0;
 };
+
+// ISO-8601 in UTC with milliseconds and `Z`, as Marathon writes versions and timestamps:
+// "2015-09-29T15:59:51.164Z". Sub-millisecond digits are truncated toward the past.
+std::string FormatIso8601(Timestamp t);
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction]" followed by `Z` or an offset (`+02:00`, `-0530`).
+// The fraction may have 1 to 9 digits; a lowercase `t`/`z` is accepted. nullopt on anything
+// else (out-of-range fields, trailing text, a time a Timestamp cannot hold: about 1678-2262).
+std::optional<Timestamp> ParseIso8601(std::string_view text);
 
 }  // namespace atl
