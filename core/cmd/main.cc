@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -362,6 +363,13 @@ int RunAgent(const AgentFlags& f) {
 
 int main(int argc, char** argv) {
   using namespace atl;
+  // The command executor starts once per task: it takes no flags (the agent configures it
+  // through MESOS_* variables), so skip building the whole command line for it.
+  if (argc == 2 && std::string_view(argv[1]) == "executor") {
+    const char* level = std::getenv("ATOLL_LOG_LEVEL");
+    io::InitLogging(level != nullptr ? level : "info");
+    return cmd::RunCommandExecutor();
+  }
   CLI::App app{"atoll: a cluster manager with a Mesos-compatible offer engine"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags (--log-level) may follow the subcommand too
