@@ -1,6 +1,5 @@
 #include "core/cmd/agent_runtime.h"
 
-#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -42,13 +41,9 @@ std::string DurationFlag(Duration d) { return StrCat(d.nanoseconds() / 1'000'000
 // failure shows up as the task's own error when it writes there.
 void ChownToUser(const std::string& path, const std::string& user) {
   if (geteuid() != 0) return;
-  std::vector<char> buf(16384);
-  struct passwd pw;
-  struct passwd* result = nullptr;
-  if (getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &result) != 0 || result == nullptr) {
-    return;
-  }
-  if (chown(path.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
+  absl::StatusOr<io::Credentials> ids = io::LookUpUser(user);
+  if (!ids.ok()) return;  // the launch reports the unknown user
+  if (chown(path.c_str(), ids->uid, ids->gid) != 0) {
     spdlog::warn("chown {} to {}: {}", path, user, strerror(errno));
   }
 }
@@ -672,16 +667,9 @@ void AgentRuntime::OnHttp(const io::HttpRequest& req,
 
 void AgentRuntime::OnExecutorApi(const io::HttpRequest& req,
                                  std::shared_ptr<io::HttpResponder> responder) {
-  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
-    responder->Respond(*std::move(refused));
-    return;
-  }
-  absl::StatusOr<api::ExecutorCall> call = api::ParseExecutorCall(req.body);
-  if (!call.ok()) {
-    responder->Respond(io::HttpResponse::Text(
-        400, StrCat("Failed to parse body into Call: ", call.status().message())));
-    return;
-  }
+  std::optional<api::ExecutorCall> call =
+      ParseV1Body(req, *responder, api::ParseExecutorCall, "Call");
+  if (!call) return;
   if (stopped_ || !fatal_.ok()) {
     responder->Respond(io::HttpResponse::Text(503, "Agent is not running"));
     return;

@@ -348,14 +348,8 @@ void MasterRuntime::OnSchedulerApi(const io::HttpRequest& req,
   auto reply = [&](int status, std::string text) {
     responder->Respond(io::HttpResponse::Text(status, std::move(text)));
   };
-  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
-    responder->Respond(*std::move(refused));
-    return;
-  }
-  absl::StatusOr<api::Call> call = api::ParseCall(req.body);
-  if (!call.ok()) {
-    return reply(400, StrCat("Failed to parse body into Call: ", call.status().message()));
-  }
+  std::optional<api::Call> call = ParseV1Body(req, *responder, api::ParseCall, "Call");
+  if (!call) return;
   const std::string* stream_id = req.Header("Mesos-Stream-Id");
   if (std::holds_alternative<api::call::Subscribe>(call->body)) {
     if (stream_id != nullptr) {
@@ -400,15 +394,9 @@ void MasterRuntime::OnAgentApi(const io::HttpRequest& req,
   auto reply = [&](int status, std::string text) {
     responder->Respond(io::HttpResponse::Text(status, std::move(text)));
   };
-  if (std::optional<io::HttpResponse> refused = CheckV1Request(req)) {
-    responder->Respond(*std::move(refused));
-    return;
-  }
-  absl::StatusOr<api::AgentToMaster> message = api::ParseAgentToMaster(req.body);
-  if (!message.ok()) {
-    return reply(
-        400, StrCat("Failed to parse body into an agent message: ", message.status().message()));
-  }
+  std::optional<api::AgentToMaster> message =
+      ParseV1Body(req, *responder, api::ParseAgentToMaster, "an agent message");
+  if (!message) return;
   const std::string* stream_header = req.Header("Atoll-Agent-Stream-Id");
   if (!std::holds_alternative<api::agent_msg::Register>(*message)) {
     auto it = stream_header ? agent_streams_.find(*stream_header) : agent_streams_.end();

@@ -15,6 +15,7 @@
 #include "core/base/overloaded.h"
 #include "core/base/status.h"
 #include "core/base/strings.h"
+#include "core/io/sqlite_db.h"
 
 namespace atl::io {
 
@@ -55,38 +56,6 @@ struct IsDurable {
   bool operator()(const cmd::PutUpdates&) const { return true; }
 };
 
-// One execution of a cached statement: binds, steps, and on scope exit resets the statement
-// and drops its bindings (which point into the caller's strings, bound without a copy).
-class Step {
- public:
-  explicit Step(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Step() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Step(const Step&) = delete;
-  Step& operator=(const Step&) = delete;
-
-  // REQUIRES: `value` outlives this Step.
-  Step& Bind(int index, const std::string& value) {
-    int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                               SQLITE_STATIC);
-    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind's, if any).
-  int Run() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
-  std::string Text(int column) const {
-    const unsigned char* t = sqlite3_column_text(stmt_, column);
-    if (t == nullptr) return "";
-    return std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, column));
-  }
-
- private:
-  sqlite3_stmt* stmt_;
-  int bind_rc_ = SQLITE_OK;
-};
-
 // "(framework 'f1', task 'web.1')" for error messages.
 std::string Key2(std::string_view a_name, const std::string& a, std::string_view b_name,
                  const std::string& b) {
@@ -96,57 +65,11 @@ std::string Key2(std::string_view a_name, const std::string& a, std::string_view
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AgentStore>> AgentStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return absl::UnavailableError(StrCat("cannot open agent checkpoint ", path, ": ", msg));
-  }
+  SqliteSchema schema;
+  schema.version = kSchemaVersion;
+  schema.sql = kSchema;
+  ASSIGN_OR_RETURN(sqlite3 * db, OpenSqliteDb(path, "agent checkpoint", schema));
   std::unique_ptr<AgentStore> store(new AgentStore(db, path));
-  sqlite3_extended_result_codes(db, 1);
-  // A reader (a sqlite3 shell, a backup) may hold the lock briefly: wait rather than fail.
-  sqlite3_busy_timeout(db, 5000);
-  auto exec = [&](const char* sql, const char* what) -> absl::Status {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    sqlite3_free(err);  // sqlite3_errmsg(db) still says it, and Error() reads that
-    return rc == SQLITE_OK ? absl::OkStatus() : store->Error(rc, what);
-  };
-  // FULL: ACKNOWLEDGED to an executor promises its update survives power loss, not only a
-  // crash of the agent.
-  RETURN_IF_ERROR(exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "set up journal"));
-  RETURN_IF_ERROR(exec("BEGIN IMMEDIATE;", "create schema"));
-  int version = 0;
-  {
-    sqlite3_stmt* s = nullptr;
-    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s);
-      if (rc == SQLITE_ROW) version = sqlite3_column_int(s, 0);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW) {
-      absl::Status status = store->Error(rc, "read schema version");
-      sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-      return status;
-    }
-  }
-  if (version > kSchemaVersion) {
-    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-    return absl::FailedPreconditionError(StrCat("agent checkpoint ", path, " has schema version ",
-                                                version, "; this agent reads version ",
-                                                kSchemaVersion, " (written by a newer agent?)"));
-  }
-  absl::Status status = exec(kSchema, "create schema");
-  if (status.ok()) {
-    status = exec(StrCat("PRAGMA user_version = ", kSchemaVersion, "; COMMIT;").c_str(),
-                  "create schema");
-  }
-  if (!status.ok()) {
-    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-    return status;
-  }
   RETURN_IF_ERROR(store->Prepare());
   return store;
 }
@@ -200,19 +123,7 @@ absl::Status AgentStore::Prepare() {
 }
 
 absl::Status AgentStore::Error(int rc, const std::string& what) const {
-  std::string msg = StrCat("agent checkpoint ", path_, ": ", what, ": ", sqlite3_errmsg(db_));
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(msg);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(msg);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
+  return SqliteError(db_, rc, StrCat("agent checkpoint ", path_, ": ", what));
 }
 
 // ---- Apply ----
@@ -222,17 +133,17 @@ absl::Status AgentStore::Apply(const std::vector<agent::Command>& commands) {
                    [](const agent::Command& c) { return std::visit(IsDurable{}, c); })) {
     return absl::OkStatus();
   }
-  if (int rc = Step(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");
+  if (int rc = SqliteStep(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");
   absl::Status status;
   for (const agent::Command& command : commands) {
     status = ApplyOne(command);
     if (!status.ok()) break;
   }
   if (status.ok()) {
-    if (int rc = Step(stmts_[kCommit]).Run(); rc != SQLITE_DONE) status = Error(rc, "commit");
+    if (int rc = SqliteStep(stmts_[kCommit]).Run(); rc != SQLITE_DONE) status = Error(rc, "commit");
   }
   // Never leave a transaction open behind us (some errors already rolled it back).
-  if (!status.ok() && !sqlite3_get_autocommit(db_)) Step(stmts_[kRollback]).Run();
+  if (!status.ok() && !sqlite3_get_autocommit(db_)) SqliteStep(stmts_[kRollback]).Run();
   return status;
 }
 
@@ -240,9 +151,9 @@ absl::Status AgentStore::ApplyOne(const agent::Command& command) {
   // Runs a write statement with its bound values; `what` names the command for errors.
   auto write = [&](Stmt stmt, std::initializer_list<const std::string*> values,
                    const auto& what) -> absl::Status {
-    Step step(stmts_[stmt]);
+    SqliteStep step(stmts_[stmt]);
     int index = 1;
-    for (const std::string* v : values) step.Bind(index++, *v);
+    for (const std::string* v : values) step.BindText(index++, *v);
     int rc = step.Run();
     return rc == SQLITE_DONE ? absl::OkStatus() : Error(rc, what());
   };
@@ -317,13 +228,14 @@ absl::Status AgentStore::ApplyOne(const agent::Command& command) {
 
 absl::StatusOr<agent::CheckpointedState> AgentStore::Load() {
   // One read transaction: the rows of all tables come from the same commit.
-  if (int rc = Step(stmts_[kBeginRead]).Run(); rc != SQLITE_DONE) return Error(rc, "begin read");
+  if (int rc = SqliteStep(stmts_[kBeginRead]).Run(); rc != SQLITE_DONE)
+    return Error(rc, "begin read");
   agent::CheckpointedState state;
   absl::Status status = LoadRows(&state);
-  if (int rc = Step(stmts_[kCommit]).Run(); rc != SQLITE_DONE && status.ok()) {
+  if (int rc = SqliteStep(stmts_[kCommit]).Run(); rc != SQLITE_DONE && status.ok()) {
     status = Error(rc, "end read");
   }
-  if (!sqlite3_get_autocommit(db_)) Step(stmts_[kRollback]).Run();
+  if (!sqlite3_get_autocommit(db_)) SqliteStep(stmts_[kRollback]).Run();
   if (!status.ok()) return status;
   return state;
 }
@@ -332,7 +244,7 @@ absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
   // Every scan must end in SQLITE_DONE: a busy, I/O or corruption error is an error, never
   // "no more rows" (an agent that silently forgot a task would be worse than one that stops).
   auto scan = [&](Stmt stmt, const char* table, const auto& on_row) -> absl::Status {
-    Step step(stmts_[stmt]);
+    SqliteStep step(stmts_[stmt]);
     int rc;
     while ((rc = step.Run()) == SQLITE_ROW) RETURN_IF_ERROR(on_row(step));
     return rc == SQLITE_DONE ? absl::OkStatus() : Error(rc, StrCat("cannot read ", table));
@@ -342,18 +254,18 @@ absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
         StrCat("agent checkpoint ", path_, ": ", table, " ", key, ": ", why));
   };
 
-  RETURN_IF_ERROR(scan(kSelectAgentInfo, "agent_info", [&](const Step& row) -> absl::Status {
-    absl::StatusOr<model::AgentInfo> info = api::ParseJson(row.Text(0), api::ParseAgentInfo);
+  RETURN_IF_ERROR(scan(kSelectAgentInfo, "agent_info", [&](const SqliteStep& row) -> absl::Status {
+    absl::StatusOr<model::AgentInfo> info = api::ParseJson(row.ColumnText(0), api::ParseAgentInfo);
     if (!info.ok()) return corrupt("agent_info", "(id 0)", info.status().message());
     state->info = std::move(*info);
     return absl::OkStatus();
   }));
 
-  RETURN_IF_ERROR(scan(kSelectFrameworks, "frameworks", [&](const Step& row) -> absl::Status {
-    std::string id = row.Text(0);
+  RETURN_IF_ERROR(scan(kSelectFrameworks, "frameworks", [&](const SqliteStep& row) -> absl::Status {
+    std::string id = row.ColumnText(0);
     std::string key = StrCat("(id '", id, "')");
     absl::StatusOr<model::FrameworkInfo> info =
-        api::ParseJson(row.Text(1), api::ParseFrameworkInfo);
+        api::ParseJson(row.ColumnText(1), api::ParseFrameworkInfo);
     if (!info.ok()) return corrupt("frameworks", key, info.status().message());
     if (!info->id.has_value() || info->id->value() != id) {
       return corrupt("frameworks", key, "the stored FrameworkInfo has another id");
@@ -362,11 +274,11 @@ absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
     return absl::OkStatus();
   }));
 
-  RETURN_IF_ERROR(scan(kSelectExecutors, "executors", [&](const Step& row) -> absl::Status {
-    std::string fw = row.Text(0);
-    std::string id = row.Text(1);
+  RETURN_IF_ERROR(scan(kSelectExecutors, "executors", [&](const SqliteStep& row) -> absl::Status {
+    std::string fw = row.ColumnText(0);
+    std::string id = row.ColumnText(1);
     std::string key = Key2("framework", fw, "executor", id);
-    absl::StatusOr<agent::ExecutorRecord> record = agent::ParseExecutorRecord(row.Text(2));
+    absl::StatusOr<agent::ExecutorRecord> record = agent::ParseExecutorRecord(row.ColumnText(2));
     if (!record.ok()) return corrupt("executors", key, record.status().message());
     if (record->framework_id.value() != fw || record->info.executor_id.value() != id) {
       return corrupt("executors", key, "the stored record names another executor");
@@ -375,11 +287,11 @@ absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
     return absl::OkStatus();
   }));
 
-  RETURN_IF_ERROR(scan(kSelectTasks, "tasks", [&](const Step& row) -> absl::Status {
-    std::string fw = row.Text(0);
-    std::string id = row.Text(1);
+  RETURN_IF_ERROR(scan(kSelectTasks, "tasks", [&](const SqliteStep& row) -> absl::Status {
+    std::string fw = row.ColumnText(0);
+    std::string id = row.ColumnText(1);
     std::string key = Key2("framework", fw, "task", id);
-    absl::StatusOr<agent::TaskRecord> record = agent::ParseTaskRecord(row.Text(2));
+    absl::StatusOr<agent::TaskRecord> record = agent::ParseTaskRecord(row.ColumnText(2));
     if (!record.ok()) return corrupt("tasks", key, record.status().message());
     if (record->framework_id.value() != fw || record->info.task_id.value() != id) {
       return corrupt("tasks", key, "the stored record names another task");
@@ -388,11 +300,11 @@ absl::Status AgentStore::LoadRows(agent::CheckpointedState* state) {
     return absl::OkStatus();
   }));
 
-  return scan(kSelectUpdates, "updates", [&](const Step& row) -> absl::Status {
-    std::string fw = row.Text(0);
-    std::string id = row.Text(1);
+  return scan(kSelectUpdates, "updates", [&](const SqliteStep& row) -> absl::Status {
+    std::string fw = row.ColumnText(0);
+    std::string id = row.ColumnText(1);
     std::string key = Key2("framework", fw, "task", id);
-    absl::StatusOr<std::vector<model::TaskStatus>> updates = agent::ParseUpdates(row.Text(2));
+    absl::StatusOr<std::vector<model::TaskStatus>> updates = agent::ParseUpdates(row.ColumnText(2));
     if (!updates.ok()) return corrupt("updates", key, updates.status().message());
     for (const model::TaskStatus& status : *updates) {
       if (status.task_id.value() != id) {

@@ -184,39 +184,7 @@ absl::Status MakeDirectory(const std::string& path, mode_t mode) {
   return ErrnoError(errno, StrCat("mkdir ", path));
 }
 
-struct UserIds {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-};
-
-absl::StatusOr<UserIds> LookUpUser(const std::string& name) {
-  long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
-  passwd pw;
-  passwd* found = nullptr;
-  int rc;
-  while ((rc = ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found)) == ERANGE) {
-    buf.resize(buf.size() * 2);
-  }
-  if (rc != 0) return ErrnoError(rc, StrCat("look up user '", name, "'"));
-  if (found == nullptr) return absl::NotFoundError(StrCat("unknown user '", name, "'"));
-  UserIds ids;
-  ids.uid = pw.pw_uid;
-  ids.gid = pw.pw_gid;
-  int count = 32;
-  ids.groups.resize(count);
-  // On -1, `count` holds the number needed.
-  while (::getgrouplist(name.c_str(), pw.pw_gid, ids.groups.data(), &count) == -1) {
-    ids.groups.resize(std::max<size_t>(count, ids.groups.size() * 2));
-    count = static_cast<int>(ids.groups.size());
-  }
-  ids.groups.resize(count);
-  return ids;
-}
-
-// Gives `root` and everything below it to `ids`, never following symlinks.
-absl::Status ChownTree(const std::string& root, const UserIds& ids) {
+absl::Status ChownTree(const std::string& root, const Credentials& ids) {
   namespace fs = std::filesystem;
   if (::lchown(root.c_str(), ids.uid, ids.gid) != 0) {
     return ErrnoError(errno, StrCat("chown ", root));
@@ -706,7 +674,7 @@ absl::StatusOr<std::string> FetchedFileName(const model::CommandUri& uri) {
 absl::Status FetchUris(const std::vector<model::CommandUri>& uris, const FetchOptions& options) {
   for (const model::CommandUri& uri : uris) RETURN_IF_ERROR(FetchOne(uri, options));
   if (options.user.has_value() && ::geteuid() == 0) {
-    ASSIGN_OR_RETURN(UserIds ids, LookUpUser(*options.user));
+    ASSIGN_OR_RETURN(Credentials ids, LookUpUser(*options.user));
     RETURN_IF_ERROR(ChownTree(options.sandbox, ids));
   }
   return absl::OkStatus();
@@ -718,7 +686,7 @@ absl::Status FetchUrisAsUser(const std::vector<model::CommandUri>& uris, FetchOp
   if (user.empty() || user == "." || user == ".." || user.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(StrCat("bad user name '", user, "'"));
   }
-  ASSIGN_OR_RETURN(UserIds ids, LookUpUser(user));
+  ASSIGN_OR_RETURN(Credentials ids, LookUpUser(user));
   if (::chown(options.sandbox.c_str(), ids.uid, ids.gid) != 0) {
     return ErrnoError(errno, StrCat("chown ", options.sandbox));
   }

@@ -8,6 +8,7 @@
 #include "core/base/status.h"
 #include "core/base/strings.h"
 #include "core/io/event_loop.h"
+#include "core/io/sqlite_db.h"
 
 namespace atl::io {
 
@@ -98,44 +99,6 @@ std::optional<std::string> PrefixEnd(std::string_view prefix) {
   return std::nullopt;
 }
 
-// One execution of a cached statement: binds, steps, and on scope exit resets the statement
-// and drops its bindings (which point into the caller's strings, bound without a copy).
-class Step {
- public:
-  explicit Step(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Step() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Step(const Step&) = delete;
-  Step& operator=(const Step&) = delete;
-
-  // REQUIRES: the bytes of `value` outlive this Step.
-  Step& Text(int index, std::string_view value) {
-    // A null pointer would bind NULL, and an empty prefix must stay the text ''.
-    const char* data = value.data() != nullptr ? value.data() : "";
-    return Check(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8));
-  }
-  // REQUIRES: the bytes of `value` outlive this Step.
-  Step& Blob(int index, const std::string& value) {
-    return Check(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_STATIC));
-  }
-  Step& Int64(int index, int64_t value) { return Check(sqlite3_bind_int64(stmt_, index, value)); }
-
-  // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind's, if any).
-  int Run() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
-
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  Step& Check(int rc) {
-    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-    return *this;
-  }
-  sqlite3_stmt* stmt_;
-  int bind_rc_ = SQLITE_OK;
-};
-
 std::string ColumnBytes(sqlite3_stmt* stmt, int column) {
   // sqlite3_column_blob first, then _bytes (the documented order; no text conversion).
   const void* data = sqlite3_column_blob(stmt, column);
@@ -223,59 +186,13 @@ absl::Status KvStore::ValidateKey(std::string_view key) {
 // ---- SqliteKvStore ----
 
 absl::StatusOr<std::unique_ptr<SqliteKvStore>> SqliteKvStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return absl::UnavailableError(StrCat("cannot open kv store ", path, ": ", msg));
-  }
+  SqliteSchema schema;
+  schema.version = kSchemaVersion;
+  schema.sql = kSchema;
+  // After a checkpoint, truncate a WAL that big values inflated.
+  schema.pragmas = "PRAGMA journal_size_limit=67108864;";
+  ASSIGN_OR_RETURN(sqlite3 * db, OpenSqliteDb(path, "kv store", schema));
   std::unique_ptr<SqliteKvStore> store(new SqliteKvStore(db, path));
-  sqlite3_extended_result_codes(db, 1);
-  // A reader (a sqlite3 shell, a backup) may hold the lock briefly: wait rather than fail.
-  sqlite3_busy_timeout(db, 5000);
-  auto exec = [&](const char* sql, const char* what) -> absl::Status {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    sqlite3_free(err);  // sqlite3_errmsg(db) still says it, and Error() reads that
-    return rc == SQLITE_OK ? absl::OkStatus() : store->Error(rc, what);
-  };
-  // FULL: a 201 to an API client promises its write survives power loss, not only a crash.
-  // journal_size_limit: after a checkpoint, truncate a WAL that big values inflated.
-  RETURN_IF_ERROR(
-      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864;",
-           "set up journal"));
-  RETURN_IF_ERROR(exec("BEGIN IMMEDIATE;", "create schema"));
-  int version = 0;
-  {
-    sqlite3_stmt* s = nullptr;
-    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s);
-      if (rc == SQLITE_ROW) version = sqlite3_column_int(s, 0);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW) {
-      absl::Status status = store->Error(rc, "read schema version");
-      sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-      return status;
-    }
-  }
-  if (version > kSchemaVersion) {
-    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-    return absl::FailedPreconditionError(StrCat("kv store ", path, " has schema version ", version,
-                                                "; this binary reads version ", kSchemaVersion,
-                                                " (written by a newer one?)"));
-  }
-  absl::Status status = exec(kSchema, "create schema");
-  if (status.ok()) {
-    status = exec(StrCat("PRAGMA user_version = ", kSchemaVersion, "; COMMIT;").c_str(),
-                  "create schema");
-  }
-  if (!status.ok()) {
-    sqlite3_exec(db, "ROLLBACK;", nullptr, nullptr, nullptr);
-    return status;
-  }
   RETURN_IF_ERROR(store->Prepare());
   return store;
 }
@@ -310,36 +227,21 @@ absl::Status SqliteKvStore::Prepare() {
 }
 
 absl::Status SqliteKvStore::Error(int rc, std::string_view what) const {
-  std::string msg = StrCat("kv store ", path_, ": ", what, ": ", sqlite3_errmsg(db_));
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN:
-      return absl::UnavailableError(msg);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(msg);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(msg);
-    case SQLITE_TOOBIG:
-      return absl::InvalidArgumentError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
+  return SqliteError(db_, rc, StrCat("kv store ", path_, ": ", what));
 }
 
 absl::StatusOr<std::vector<int64_t>> SqliteKvStore::Commit(const std::vector<Op>& ops) {
   RETURN_IF_ERROR(ValidateOps(ops));
   std::vector<int64_t> versions;
   if (ops.empty()) return versions;
-  if (int rc = Step(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");
+  if (int rc = SqliteStep(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");
   absl::Status status = ApplyOps(ops, &versions);
   if (status.ok()) {
-    if (int rc = Step(stmts_[kCommit]).Run(); rc != SQLITE_DONE) status = Error(rc, "commit");
+    if (int rc = SqliteStep(stmts_[kCommit]).Run(); rc != SQLITE_DONE) status = Error(rc, "commit");
   }
   // Never leave a transaction open behind us (some errors already rolled it back).
   if (!status.ok()) {
-    if (!sqlite3_get_autocommit(db_)) Step(stmts_[kRollback]).Run();
+    if (!sqlite3_get_autocommit(db_)) SqliteStep(stmts_[kRollback]).Run();
     return status;
   }
   return versions;
@@ -354,15 +256,15 @@ absl::Status SqliteKvStore::ApplyOps(const std::vector<Op>& ops, std::vector<int
     if (!Matches(op.expected_version, current)) return VersionMismatch(store, ops, i, current);
     if (op.kind == Op::kPut) {
       const int64_t version = current.value_or(0) + 1;
-      Step step(stmts_[kUpsert]);
-      int rc = step.Text(1, op.key).Int64(2, version).Blob(3, op.value).Run();
+      SqliteStep step(stmts_[kUpsert]);
+      int rc = step.BindText(1, op.key).BindInt64(2, version).BindBlob(3, op.value).Run();
       if (rc != SQLITE_DONE) {
         return Error(rc, StrCat("put '", op.key, "' (", op.value.size(), " bytes)"));
       }
       versions->push_back(version);
     } else {
       if (current.has_value()) {
-        int rc = Step(stmts_[kDelete]).Text(1, op.key).Run();
+        int rc = SqliteStep(stmts_[kDelete]).BindText(1, op.key).Run();
         if (rc != SQLITE_DONE) return Error(rc, StrCat("delete '", op.key, "'"));
       }
       versions->push_back(0);
@@ -372,8 +274,8 @@ absl::Status SqliteKvStore::ApplyOps(const std::vector<Op>& ops, std::vector<int
 }
 
 absl::StatusOr<std::optional<int64_t>> SqliteKvStore::ReadVersion(const std::string& key) {
-  Step step(stmts_[kSelectVersion]);
-  int rc = step.Text(1, key).Run();
+  SqliteStep step(stmts_[kSelectVersion]);
+  int rc = step.BindText(1, key).Run();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return Error(rc, StrCat("read version of '", key, "'"));
   return ReadVersionColumn(step.get(), 0, StrCat("kv store ", path_), key);
@@ -381,8 +283,8 @@ absl::StatusOr<std::optional<int64_t>> SqliteKvStore::ReadVersion(const std::str
 
 absl::StatusOr<std::optional<KvStore::Entry>> SqliteKvStore::Get(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));
-  Step step(stmts_[kSelectEntry]);
-  int rc = step.Text(1, key).Run();
+  SqliteStep step(stmts_[kSelectEntry]);
+  int rc = step.BindText(1, key).Run();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return Error(rc, StrCat("get '", key, "'"));
   ASSIGN_OR_RETURN(Entry e, ReadEntry(step.get(), StrCat("kv store ", path_)));
@@ -395,9 +297,9 @@ absl::Status SqliteKvStore::Scan(std::string_view prefix, bool with_values,
   // is one read transaction, so the rows come from one commit.
   std::optional<std::string> end = PrefixEnd(prefix);
   Stmt stmt = with_values ? (end ? kListRange : kListFrom) : (end ? kKeysRange : kKeysFrom);
-  Step step(stmts_[stmt]);
-  step.Text(1, prefix);
-  if (end.has_value()) step.Text(2, *end);
+  SqliteStep step(stmts_[stmt]);
+  step.BindText(1, prefix);
+  if (end.has_value()) step.BindText(2, *end);
   const std::string store = StrCat("kv store ", path_);
   int rc;
   while ((rc = step.Run()) == SQLITE_ROW) {

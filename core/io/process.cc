@@ -78,37 +78,6 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
-struct Credentials {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-};
-
-absl::StatusOr<Credentials> LookUpUser(const std::string& name) {
-  long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
-  passwd pw;
-  passwd* found = nullptr;
-  int rc;
-  while ((rc = ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found)) == ERANGE) {
-    buf.resize(buf.size() * 2);
-  }
-  if (rc != 0) return ErrnoError(rc, StrCat("look up user '", name, "'"));
-  if (found == nullptr) return absl::NotFoundError(StrCat("unknown user '", name, "'"));
-  Credentials creds;
-  creds.uid = pw.pw_uid;
-  creds.gid = pw.pw_gid;
-  int count = 32;
-  creds.groups.resize(count);
-  // On -1, `count` holds the number needed.
-  while (::getgrouplist(name.c_str(), pw.pw_gid, creds.groups.data(), &count) == -1) {
-    creds.groups.resize(std::max<size_t>(count, creds.groups.size() * 2));
-    count = static_cast<int>(creds.groups.size());
-  }
-  creds.groups.resize(count);
-  return creds;
-}
-
 // ---- posix_spawn path -------------------------------------------------------------------
 
 absl::StatusOr<UniqueFd> OpenLog(const std::string& path, std::string_view stream) {
@@ -423,6 +392,31 @@ std::string SignalName(int signo) {
 }
 
 }  // namespace
+
+absl::StatusOr<Credentials> LookUpUser(const std::string& name) {
+  long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
+  passwd pw;
+  passwd* found = nullptr;
+  int rc;
+  while ((rc = ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found)) == ERANGE) {
+    buf.resize(buf.size() * 2);
+  }
+  if (rc != 0) return ErrnoError(rc, StrCat("look up user '", name, "'"));
+  if (found == nullptr) return absl::NotFoundError(StrCat("unknown user '", name, "'"));
+  Credentials creds;
+  creds.uid = pw.pw_uid;
+  creds.gid = pw.pw_gid;
+  int count = 32;
+  creds.groups.resize(count);
+  // On -1, `count` holds the number needed.
+  while (::getgrouplist(name.c_str(), pw.pw_gid, creds.groups.data(), &count) == -1) {
+    creds.groups.resize(std::max<size_t>(count, creds.groups.size() * 2));
+    count = static_cast<int>(creds.groups.size());
+  }
+  creds.groups.resize(count);
+  return creds;
+}
 
 absl::StatusOr<pid_t> Spawn(const SpawnOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("spawn: empty path");

@@ -63,6 +63,16 @@ struct SpawnOptions {
   std::vector<std::string> cgroup_procs;
 };
 
+// A user's uid, primary gid and supplementary groups from the user database.
+struct Credentials {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+// Looks `name` up (getpwnam_r, getgrouplist). NotFound "unknown user 'x'", or the errno.
+absl::StatusOr<Credentials> LookUpUser(const std::string& name);
+
 // Starts a process and returns its pid; the caller reaps it (ProcessWatcher does).
 // posix_spawn(3) does the work unless `user` needs a credential change or `cgroup_procs` is
 // set; then a vfork-style clone(CLONE_VM|CLONE_VFORK) child that makes only async-signal-safe
