@@ -100,6 +100,8 @@ void NormalizeApp(AppDefinition* app);
 // Writes the app's members into the object the caller has open, so the REST layer can append
 // AppInfo's (tasksRunning, deployments, tasks...) before closing it.
 void WriteAppFields(api::JsonWriter& w, const AppDefinition& app);
+// One `healthChecks` element, as the app JSON writes it (events reuse it).
+void WriteHealthCheck(api::JsonWriter& w, const AppHealthCheck& check);
 // {WriteAppFields}.
 void WriteApp(api::JsonWriter& w, const AppDefinition& app);
 std::string AppToJson(const AppDefinition& app);

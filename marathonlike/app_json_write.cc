@@ -38,26 +38,6 @@ void WriteArtifact(api::JsonWriter& w, const Artifact& a) {
   w.EndObject();
 }
 
-void WriteHealthCheck(api::JsonWriter& w, const AppHealthCheck& c) {
-  const bool http = c.protocol == "HTTP" || c.protocol == "HTTPS";
-  const bool any_http = http || c.protocol == "MESOS_HTTP" || c.protocol == "MESOS_HTTPS";
-  w.StartObject();
-  w.Key("gracePeriodSeconds").Int(c.grace_period_seconds);
-  w.Key("intervalSeconds").Int(c.interval_seconds);
-  w.Key("maxConsecutiveFailures").Int(c.max_consecutive_failures);
-  if (any_http) w.Key("path").String(c.path);
-  if (c.port_index.has_value()) w.Key("portIndex").Int(*c.port_index);
-  if (c.port.has_value()) w.Key("port").Int(*c.port);
-  w.Key("protocol").String(c.protocol);
-  w.Key("ipProtocol").String(c.ip_protocol);
-  w.Key("timeoutSeconds").Int(c.timeout_seconds);
-  w.Key("delaySeconds").Int(c.delay_seconds);
-  if (http) w.Key("ignoreHttp1xx").Bool(c.ignore_http1xx);
-  if (c.command.has_value())
-    w.Key("command").StartObject().Key("value").String(*c.command).EndObject();
-  w.EndObject();
-}
-
 void WriteReadinessCheck(api::JsonWriter& w, const ReadinessCheck& c) {
   w.StartObject();
   w.Key("name").String(c.name);
@@ -97,6 +77,26 @@ void WriteResourceLimit(api::JsonWriter& w, const char* key,
 }
 
 }  // namespace
+
+void WriteHealthCheck(api::JsonWriter& w, const AppHealthCheck& c) {
+  const bool http = c.protocol == "HTTP" || c.protocol == "HTTPS";
+  const bool any_http = http || c.protocol == "MESOS_HTTP" || c.protocol == "MESOS_HTTPS";
+  w.StartObject();
+  w.Key("gracePeriodSeconds").Int(c.grace_period_seconds);
+  w.Key("intervalSeconds").Int(c.interval_seconds);
+  w.Key("maxConsecutiveFailures").Int(c.max_consecutive_failures);
+  if (any_http) w.Key("path").String(c.path);
+  if (c.port_index.has_value()) w.Key("portIndex").Int(*c.port_index);
+  if (c.port.has_value()) w.Key("port").Int(*c.port);
+  w.Key("protocol").String(c.protocol);
+  w.Key("ipProtocol").String(c.ip_protocol);
+  w.Key("timeoutSeconds").Int(c.timeout_seconds);
+  w.Key("delaySeconds").Int(c.delay_seconds);
+  if (http) w.Key("ignoreHttp1xx").Bool(c.ignore_http1xx);
+  if (c.command.has_value())
+    w.Key("command").StartObject().Key("value").String(*c.command).EndObject();
+  w.EndObject();
+}
 
 void WriteNumber(api::JsonWriter& w, double value) {
   // Whole numbers as integers, like Marathon ("mem": 128); the bound keeps the cast exact.

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "core/api/json.h"
-#include "core/api/json_internal.h"  // RapidJSON, to copy a health check out of an app's JSON
 #include "core/base/strings.h"
 #include "marathonlike/app_json.h"
 
@@ -56,49 +55,6 @@ void WritePlan(api::JsonWriter& w, const DeploymentPlan& plan) {
   w.EndArray();
   WriteTime(w, "version", plan.version);
   w.EndObject();
-}
-
-// Copies a RapidJSON value (strings, integers, booleans, objects, arrays) to `w`.
-void CopyValue(api::JsonWriter& w, const rapidjson::Value& v) {
-  if (v.IsObject()) {
-    w.StartObject();
-    for (const auto& m : v.GetObject()) {
-      w.Key(std::string_view(m.name.GetString(), m.name.GetStringLength()));
-      CopyValue(w, m.value);
-    }
-    w.EndObject();
-  } else if (v.IsArray()) {
-    w.StartArray();
-    for (const rapidjson::Value& item : v.GetArray()) CopyValue(w, item);
-    w.EndArray();
-  } else if (v.IsString()) {
-    w.String(std::string_view(v.GetString(), v.GetStringLength()));
-  } else if (v.IsBool()) {
-    w.Bool(v.GetBool());
-  } else if (v.IsInt64()) {
-    w.Int64(v.GetInt64());
-  } else if (v.IsNumber()) {
-    WriteNumber(w, v.GetDouble());
-  } else {
-    w.Null();
-  }
-}
-
-// The health check exactly as the app's "healthChecks" element (app_json.h keeps the writer
-// private, so it is taken from a one-check app's JSON).
-void WriteHealthCheckValue(api::JsonWriter& w, const AppHealthCheck& check) {
-  AppDefinition app;
-  app.id = "/health-check";
-  app.health_checks = {check};
-  const std::string json = AppToJson(app);
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("healthChecks") ||
-      !doc["healthChecks"].IsArray() || doc["healthChecks"].Empty()) {
-    w.Null();  // unreachable: AppToJson always writes the list
-    return;
-  }
-  CopyValue(w, doc["healthChecks"][0]);
 }
 
 // The trailing "eventType","timestamp" every event but two ends with.
@@ -272,7 +228,7 @@ struct MemberWriter {
   }
   void operator()(const FailedHealthCheckEvent& e) const {
     w.Key("appId").String(e.app_id).Key("eventType").String(type).Key("healthCheck");
-    WriteHealthCheckValue(w, e.health_check);
+    WriteHealthCheck(w, e.health_check);
     w.Key("taskId").String(e.instance_id.value());
     WriteTime(w, "timestamp", e.timestamp);
   }
