@@ -17,6 +17,7 @@
 
 #include "core/base/status.h"
 #include "core/base/strings.h"
+#include "core/io/posix.h"
 
 namespace atl::io {
 namespace {
@@ -28,10 +29,6 @@ constexpr int64_t kMinCfsQuotaUs = 1000;
 constexpr const char* kRequiredV1[] = {"cpu", "memory", "pids"};
 constexpr const char* kOptionalV1[] = {"cpuacct"};
 constexpr std::chrono::seconds kDestroyTimeout{5};
-
-absl::Status ErrnoError(int err, const std::string& what) {
-  return absl::ErrnoToStatus(err, absl::string_view(what.data(), what.size()));
-}
 
 std::string MessageOf(const absl::Status& s) {
   return std::string(s.message().data(), s.message().size());

@@ -44,6 +44,7 @@
 #include "core/base/status.h"
 #include "core/base/strings.h"
 #include "core/io/http.h"
+#include "core/io/posix.h"
 #include "core/io/process.h"
 
 namespace atl::io {
@@ -60,46 +61,11 @@ constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 // ---- small POSIX helpers ------------------------------------------------------------------
 
-std::string ErrnoText(int err) {
-  char buf[256];
-  // GNU strerror_r: returns the message, not necessarily in `buf`.
-  return ::strerror_r(err, buf, sizeof(buf));
-}
-
 absl::StatusCode ErrnoCode(int err) { return absl::ErrnoToStatus(err, "").code(); }
-
-// "<what>: <strerror>" with the errno's status code; `what` may be empty.
-absl::Status ErrnoError(int err, std::string_view what) {
-  if (what.empty()) return absl::Status(ErrnoCode(err), ErrnoText(err));
-  return absl::Status(ErrnoCode(err), StrCat(what, ": ", ErrnoText(err)));
-}
 
 absl::Status WithPrefix(const absl::Status& status, std::string_view prefix) {
   return absl::Status(status.code(), StrCat(prefix, status.message()));
 }
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // A file created with a unique name in `dir`, removed on destruction unless Commit() renamed
 // it onto its final name: nobody ever sees a half-written file under that name.

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "core/api/json.h"
 #include "core/base/strings.h"
+#include "core/io/posix.h"
 
 namespace atl::io {
 namespace {
@@ -28,35 +29,6 @@ constexpr std::string_view kBrowse = "/files/browse";
 constexpr std::string_view kRead = "/files/read";
 constexpr std::string_view kDownload = "/files/download";
 constexpr std::string_view kDebug = "/files/debug";
-
-// Owns a file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_ = -1;
-};
 
 // Segments of a virtual path, "." and empty ones dropped ("/a//./b/" -> {a, b}). Fails on
 // ".." (refused outright, even where it would stay inside) and on NUL bytes.
@@ -143,13 +115,13 @@ struct Target {
 // The target's final component, reached from the attachment without following any symlink.
 struct Opened {
   struct stat st {};
-  Fd fd;  // O_RDONLY for a regular file or a directory; invalid for other types
+  UniqueFd fd;  // O_RDONLY for a regular file or a directory; invalid for other types
 };
 
 // Walks from the attachment to the parent of `target.real`, one O_NOFOLLOW open per component,
 // so a component swapped for a symlink since realpath() fails instead of being followed.
 // Returns the parent directory and the final component's name.
-absl::StatusOr<std::pair<Fd, std::string>> WalkToParent(const Target& target) {
+absl::StatusOr<std::pair<UniqueFd, std::string>> WalkToParent(const Target& target) {
   std::string start;
   std::vector<std::string> components;
   if (target.root_is_dir) {
@@ -163,10 +135,10 @@ absl::StatusOr<std::pair<Fd, std::string>> WalkToParent(const Target& target) {
     start = slash == 0 ? "/" : target.root.substr(0, slash);
     components.push_back(target.root.substr(slash + 1));
   }
-  Fd dir(::open(start.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(::open(start.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) return ErrnoStatus(errno, target.virtual_path);
   for (size_t i = 0; i + 1 < components.size(); ++i) {
-    Fd next(
+    UniqueFd next(
         ::openat(dir.get(), components[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next.valid()) return ErrnoStatus(errno, target.virtual_path);
     dir = std::move(next);
@@ -176,7 +148,7 @@ absl::StatusOr<std::pair<Fd, std::string>> WalkToParent(const Target& target) {
 
 // lstat() of `target.real`, reached without following symlinks below the attachment.
 absl::StatusOr<struct stat> StatBeneath(const Target& target) {
-  absl::StatusOr<std::pair<Fd, std::string>> parent = WalkToParent(target);
+  absl::StatusOr<std::pair<UniqueFd, std::string>> parent = WalkToParent(target);
   if (!parent.ok()) return parent.status();
   struct stat st {};
   if (::fstatat(parent->first.get(), parent->second.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -188,7 +160,7 @@ absl::StatusOr<struct stat> StatBeneath(const Target& target) {
 // Opens `target.real` for reading when it is a regular file or a directory; other types are
 // only stat'ed (opening a FIFO or a device could block or have side effects).
 absl::StatusOr<Opened> OpenBeneath(const Target& target) {
-  absl::StatusOr<std::pair<Fd, std::string>> parent = WalkToParent(target);
+  absl::StatusOr<std::pair<UniqueFd, std::string>> parent = WalkToParent(target);
   if (!parent.ok()) return parent.status();
   const int dir = parent->first.get();
   const char* name = parent->second.c_str();
@@ -200,7 +172,7 @@ absl::StatusOr<Opened> OpenBeneath(const Target& target) {
   if (!S_ISREG(out.st.st_mode) && !S_ISDIR(out.st.st_mode)) return out;
   int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
   if (S_ISDIR(out.st.st_mode)) flags |= O_DIRECTORY;
-  Fd fd(::openat(dir, name, flags));
+  UniqueFd fd(::openat(dir, name, flags));
   if (!fd.valid()) return ErrnoStatus(errno, target.virtual_path);
   struct stat now {};
   if (::fstat(fd.get(), &now) != 0) return ErrnoStatus(errno, target.virtual_path);
@@ -470,7 +442,7 @@ HttpResponse FilesApi::Browse(const HttpRequest& request) const {
 
   DIR* dir = ::fdopendir(opened->fd.get());
   if (dir == nullptr) return ErrorResponse(ErrnoStatus(errno, target->virtual_path));
-  opened->fd.release();                        // owned by `dir` now
+  opened->fd.Release();                        // owned by `dir` now
   std::map<std::string, struct stat> entries;  // sorted like Mesos (on path)
   while (const dirent* entry = ::readdir(dir)) {
     std::string_view name = entry->d_name;

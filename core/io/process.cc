@@ -27,38 +27,10 @@
 #include "core/base/status.h"
 #include "core/base/strings.h"
 #include "core/io/event_loop.h"
+#include "core/io/posix.h"
 
 namespace atl::io {
 namespace {
-
-// "<what>: <strerror>" with the errno's status code.
-absl::Status ErrnoError(int err, const std::string& what) {
-  return absl::ErrnoToStatus(err, absl::string_view(what.data(), what.size()));
-}
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Moves a close-on-exec fd to 3 or above, so redirecting 0-2 in a child cannot clobber it
 // (only matters when the agent runs with a standard fd closed).

@@ -9,13 +9,10 @@
 
 #include "core/base/status.h"
 #include "core/base/strings.h"
+#include "core/io/posix.h"
 
 namespace atl::io {
 namespace {
-
-absl::Status ErrnoError(int err, const std::string& what) {
-  return absl::ErrnoToStatus(err, absl::string_view(what.data(), what.size()));
-}
 
 std::string Numbered(const std::string& path, int n) { return StrCat(path, ".", n); }
 
