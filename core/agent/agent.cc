@@ -25,6 +25,27 @@ std::string DurationText(Duration d) {
 
 }  // namespace
 
+bool IsDurable(const Command& command) {
+  // Spelled out per alternative, so a new command does not compile until it is classified.
+  return std::visit(Overloaded{
+                        [](const cmd::SendToMaster&) { return false; },
+                        [](const cmd::LaunchExecutor&) { return false; },
+                        [](const cmd::SendToExecutor&) { return false; },
+                        [](const cmd::CloseExecutorStream&) { return false; },
+                        [](const cmd::DestroyContainer&) { return false; },
+                        [](const cmd::WakeAt&) { return false; },
+                        [](const cmd::PutAgentInfo&) { return true; },
+                        [](const cmd::PutFramework&) { return true; },
+                        [](const cmd::RemoveFramework&) { return true; },
+                        [](const cmd::PutExecutor&) { return true; },
+                        [](const cmd::RemoveExecutor&) { return true; },
+                        [](const cmd::PutTask&) { return true; },
+                        [](const cmd::RemoveTask&) { return true; },
+                        [](const cmd::PutUpdates&) { return true; },
+                    },
+                    command);
+}
+
 Agent::Agent(model::AgentInfo info, AgentOptions options, uint64_t seed)
     : info_(std::move(info)),
       options_(std::move(options)),

@@ -230,6 +230,10 @@ using Command =
                  cmd::PutFramework, cmd::RemoveFramework, cmd::PutExecutor, cmd::RemoveExecutor,
                  cmd::PutTask, cmd::RemoveTask, cmd::PutUpdates, cmd::WakeAt>;
 
+// Whether a command changes the checkpoint (PutX / RemoveX): the shell makes these durable
+// before it carries out the other commands of the same loop turn.
+bool IsDurable(const Command& command);
+
 struct Output {
   // The synchronous answer to a FromExecutor call: 202, or 400 with a message (SUBSCRIBE: 200
   // and the stream stays open).

@@ -193,22 +193,9 @@ void AgentRuntime::Handle(agent::Input input) {
 
 void AgentRuntime::Apply(agent::Output out) {
   for (agent::Command& c : out.commands) {
-    bool durable = std::visit(
-        [](const auto& command) {
-          using T = std::decay_t<decltype(command)>;
-          return std::is_same_v<T, agent::cmd::PutAgentInfo> ||
-                 std::is_same_v<T, agent::cmd::PutFramework> ||
-                 std::is_same_v<T, agent::cmd::RemoveFramework> ||
-                 std::is_same_v<T, agent::cmd::PutExecutor> ||
-                 std::is_same_v<T, agent::cmd::RemoveExecutor> ||
-                 std::is_same_v<T, agent::cmd::PutTask> ||
-                 std::is_same_v<T, agent::cmd::RemoveTask> ||
-                 std::is_same_v<T, agent::cmd::PutUpdates>;
-        },
-        c);
     if (std::holds_alternative<agent::cmd::WakeAt>(c)) {
       Execute(c);  // timers need no durability
-    } else if (durable) {
+    } else if (agent::IsDurable(c)) {
       batch_.push_back(std::move(c));
     } else {
       pending_.push_back(std::move(c));
@@ -449,15 +436,9 @@ void AgentRuntime::SpawnExecutor(const std::string& container_id) {
     spawn.path = options_.atoll_binary;
     spawn.argv = {"atoll", "executor"};
   } else if (e.info.command && e.info.command->value) {
-    const model::CommandInfo& command = *e.info.command;
-    if (command.shell) {
-      spawn.path = "/bin/sh";
-      spawn.argv = {"sh", "-c", *command.value};
-    } else {
-      spawn.path = *command.value;
-      spawn.argv =
-          command.arguments.empty() ? std::vector<std::string>{*command.value} : command.arguments;
-    }
+    model::CommandLine line = model::CommandLineOf(*e.info.command);
+    spawn.path = std::move(line.path);
+    spawn.argv = std::move(line.argv);
   } else {
     agent::ExecutorRecord record = e;
     containers_.erase(container_id);

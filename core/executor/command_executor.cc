@@ -58,20 +58,13 @@ std::vector<std::string> TaskEnvironment(const std::vector<std::string>& base,
   return env;
 }
 
-// How the task runs (reference/mesos.md §2.3): `/bin/sh -c value` for a shell command, else
-// `value` executed with `arguments` as its whole argv (argv[0] included, as Mesos's
-// execvp(value, arguments) does), or just {value} when there are no arguments.
+// How the task runs (reference/mesos.md §2.3): model::CommandLineOf.
 cmd::SpawnTask BuildSpawn(const model::TaskInfo& task, const CommandExecutorOptions& options) {
   const model::CommandInfo& command = *task.command;
   cmd::SpawnTask spawn;
-  if (command.shell) {
-    spawn.path = "/bin/sh";
-    spawn.argv = {"sh", "-c", *command.value};
-  } else {
-    spawn.path = *command.value;
-    spawn.argv =
-        command.arguments.empty() ? std::vector<std::string>{*command.value} : command.arguments;
-  }
+  model::CommandLine line = model::CommandLineOf(command);
+  spawn.path = std::move(line.path);
+  spawn.argv = std::move(line.argv);
   spawn.env = TaskEnvironment(options.environment, task);
   spawn.cwd = options.sandbox;
   spawn.user = command.user;

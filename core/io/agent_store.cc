@@ -38,24 +38,6 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS updates (framework_id TEXT NOT NULL, task_id TEXT NOT NULL,"
     " updates TEXT NOT NULL, PRIMARY KEY (framework_id, task_id)) WITHOUT ROWID;";
 
-// Which commands the store keeps. No catch-all: a new command kind must be classified here.
-struct IsDurable {
-  bool operator()(const cmd::SendToMaster&) const { return false; }
-  bool operator()(const cmd::LaunchExecutor&) const { return false; }
-  bool operator()(const cmd::SendToExecutor&) const { return false; }
-  bool operator()(const cmd::CloseExecutorStream&) const { return false; }
-  bool operator()(const cmd::DestroyContainer&) const { return false; }
-  bool operator()(const cmd::WakeAt&) const { return false; }
-  bool operator()(const cmd::PutAgentInfo&) const { return true; }
-  bool operator()(const cmd::PutFramework&) const { return true; }
-  bool operator()(const cmd::RemoveFramework&) const { return true; }
-  bool operator()(const cmd::PutExecutor&) const { return true; }
-  bool operator()(const cmd::RemoveExecutor&) const { return true; }
-  bool operator()(const cmd::PutTask&) const { return true; }
-  bool operator()(const cmd::RemoveTask&) const { return true; }
-  bool operator()(const cmd::PutUpdates&) const { return true; }
-};
-
 // "(framework 'f1', task 'web.1')" for error messages.
 std::string Key2(std::string_view a_name, const std::string& a, std::string_view b_name,
                  const std::string& b) {
@@ -130,7 +112,7 @@ absl::Status AgentStore::Error(int rc, const std::string& what) const {
 
 absl::Status AgentStore::Apply(const std::vector<agent::Command>& commands) {
   if (std::none_of(commands.begin(), commands.end(),
-                   [](const agent::Command& c) { return std::visit(IsDurable{}, c); })) {
+                   [](const agent::Command& c) { return agent::IsDurable(c); })) {
     return absl::OkStatus();
   }
   if (int rc = SqliteStep(stmts_[kBegin]).Run(); rc != SQLITE_DONE) return Error(rc, "begin");

@@ -57,6 +57,12 @@ std::optional<Operation::Type> ParseOperationType(std::string_view name) {
   return std::nullopt;
 }
 
+CommandLine CommandLineOf(const CommandInfo& command) {
+  if (command.shell) return {"/bin/sh", {"sh", "-c", *command.value}};
+  return {*command.value,
+          command.arguments.empty() ? std::vector<std::string>{*command.value} : command.arguments};
+}
+
 bool FrameworkInfo::HasCapability(FrameworkCapability c) const {
   return std::find(capabilities.begin(), capabilities.end(), c) != capabilities.end();
 }

@@ -119,6 +119,16 @@ struct CommandInfo {
   bool operator==(const CommandInfo&) const = default;
 };
 
+// The program and argv a CommandInfo runs, as Mesos runs it: `/bin/sh -c value` for a shell
+// command, else `value` executed with `arguments` as its whole argv (argv[0] included, as in
+// execvp(value, arguments)), or just {value} when there are no arguments.
+// REQUIRES: command.value is set.
+struct CommandLine {
+  std::string path;
+  std::vector<std::string> argv;
+};
+CommandLine CommandLineOf(const CommandInfo& command);
+
 struct Volume {
   std::string container_path;
   std::optional<std::string> host_path;
