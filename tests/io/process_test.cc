@@ -16,9 +16,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/base/strings.h"
@@ -476,6 +478,27 @@ TEST(ProcessWatcher, UnknownPidIsNotFound) {
 
 // ---- SignalProcessGroup --------------------------------------------------------------------
 
+// Watches `parent` (our child) and `other` (not our child), runs `kill`, and waits for both to
+// exit; returns their wait statuses (nullopt for a process we could not reap).
+std::pair<std::optional<int>, std::optional<int>> KillAndWaitForBoth(
+    EventLoop& loop, pid_t parent, pid_t other, const std::function<void()>& kill) {
+  int exits = 0;
+  std::optional<int> parent_status, other_status = 42;
+  auto on_exit = [&](std::optional<int>* out) {
+    return [&, out](std::optional<int> s) {
+      *out = s;
+      if (++exits == 2) loop.Stop();
+    };
+  };
+  auto w1 = ProcessWatcher::Watch(loop, parent, on_exit(&parent_status));
+  auto w2 = ProcessWatcher::Watch(loop, other, on_exit(&other_status));
+  EXPECT_TRUE(w1.ok() && w2.ok());
+  if (!w1.ok() || !w2.ok()) return {};
+  kill();
+  RunUntilStopped(loop);
+  return {parent_status, other_status};
+}
+
 TEST(ProcessGroup, SignalReachesGrandchildren) {
   EventLoop loop;
   TempDir dir;
@@ -487,19 +510,8 @@ TEST(ProcessGroup, SignalReachesGrandchildren) {
   pid_t grandchild = ParsePid(fifo.ReadLine());
   EXPECT_EQ(::getpgid(grandchild), *shell);
 
-  int exits = 0;
-  std::optional<int> shell_status, grandchild_status = 42;
-  auto on_exit = [&](std::optional<int>* out) {
-    return [&, out](std::optional<int> s) {
-      *out = s;
-      if (++exits == 2) loop.Stop();
-    };
-  };
-  auto w1 = ProcessWatcher::Watch(loop, *shell, on_exit(&shell_status));
-  auto w2 = ProcessWatcher::Watch(loop, grandchild, on_exit(&grandchild_status));
-  ASSERT_TRUE(w1.ok() && w2.ok());
-  ASSERT_TRUE(SignalProcessGroup(*shell, SIGKILL).ok());
-  RunUntilStopped(loop);
+  auto [shell_status, grandchild_status] = KillAndWaitForBoth(
+      loop, *shell, grandchild, [&] { ASSERT_TRUE(SignalProcessGroup(*shell, SIGKILL).ok()); });
   ASSERT_TRUE(shell_status.has_value());
   EXPECT_EQ(DescribeWaitStatus(*shell_status), "terminated with signal Killed");
   EXPECT_EQ(grandchild_status, std::nullopt);
@@ -534,19 +546,9 @@ TEST(ProcessGroup, SessionSignalReachesAGroupOfItsOwnInsideTheSession) {
   ASSERT_EQ(::getpgid(task), task) << "the task leads its own group";
   ASSERT_EQ(::getsid(task), *executor) << "inside the executor's session";
 
-  int exits = 0;
-  std::optional<int> executor_status, task_status = 42;
-  auto on_exit = [&](std::optional<int>* out) {
-    return [&, out](std::optional<int> s) {
-      *out = s;
-      if (++exits == 2) loop.Stop();
-    };
-  };
-  auto w1 = ProcessWatcher::Watch(loop, *executor, on_exit(&executor_status));
-  auto w2 = ProcessWatcher::Watch(loop, task, on_exit(&task_status));
-  ASSERT_TRUE(w1.ok() && w2.ok());
-  EXPECT_EQ(SignalSession(*executor, SIGKILL), 2u);
-  RunUntilStopped(loop);
+  auto [executor_status, task_status] = KillAndWaitForBoth(
+      loop, *executor, task, [&] { EXPECT_EQ(SignalSession(*executor, SIGKILL), 2u); });
+  EXPECT_TRUE(executor_status.has_value());
   EXPECT_EQ(task_status, std::nullopt) << "the task, not our child, is gone too";
   EXPECT_EQ(SignalSession(1, SIGKILL), 0u);
 }
