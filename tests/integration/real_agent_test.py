@@ -59,6 +59,7 @@ class Framework:
         self.client.stream_id = self.stream.stream_id
         self.offers = []
         self.updates = {}  # task id -> [status...]
+        self.hostname = None  # launch only on this agent when set
 
     def resubscribe(self, port):
         """Subscribes again with the framework id (after the master restarted)."""
@@ -110,8 +111,11 @@ class Framework:
         fail(f"timed out waiting for {what}")
 
     def launch(self, task_id, command, cpus=0.1, mem=32.0, extra=None):
-        self.pump(lambda: self.offers, "an offer")
-        offer = self.offers.pop(0)
+        usable = lambda: [o for o in self.offers
+                          if self.hostname is None or o["hostname"] == self.hostname]
+        self.pump(usable, "an offer")
+        offer = usable()[0]
+        self.offers.remove(offer)
         task = {"name": task_id, "task_id": {"value": task_id}, "agent_id": offer["agent_id"],
                 "resources": [
                     {"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus}, "role": "*"},
@@ -238,8 +242,78 @@ def main():
     print("1 passed, 0 failed")
 
 
+def post_agent_api(master_port, body, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", master_port, timeout=10)
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    conn.request("POST", "/api/v1/agent", body=body, headers=h)
+    resp = conn.getresponse()
+    return resp.status, resp.read().decode()
+
+
+def agent_registration(atoll, master_port, agent_port, work):
+    """What agents advertise, and the agent endpoint's refusals."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, state = get_json(master_port, "/master/state")
+        if state["slaves"]:
+            break
+        time.sleep(0.05)
+    a = state["slaves"][0]
+    check(a["hostname"] == "agent-a" and a["resources"]["cpus"] == 4 and
+          a["resources"]["mem"] == 2048 and a["resources"]["ports"] == "[31000-31100]",
+          f"the agent advertises --hostname and --resources ({a['resources']})")
+    check(a["attributes"] == {"rack": "r1", "zone": "a"},
+          f"the agent advertises --attributes ({a['attributes']})")
+
+    # A second agent given only cpus: the rest is detected from the machine.
+    port_b = v1.free_port()
+    b = subprocess.Popen(
+        [atoll, "agent", "--master", f"127.0.0.1:{master_port}", "--port", str(port_b),
+         "--work-dir", work + "/agent-b", "--resources", "cpus:7", "--hostname", "agent-b"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        found = None
+        while found is None and time.monotonic() < deadline:
+            _, state = get_json(master_port, "/master/state")
+            found = next((x for x in state["slaves"] if x["hostname"] == "agent-b"), None)
+            time.sleep(0.05)
+        check(found is not None and found["resources"]["cpus"] == 7 and
+              found["resources"]["mem"] > 0 and found["resources"]["disk"] > 0 and
+              found["resources"]["ports"] == "[31000-32000]",
+              f"--resources overrides detection item by item ({found and found['resources']})")
+    finally:
+        b.send_signal(signal.SIGTERM)
+        b.wait(timeout=10)
+
+    code, _ = post_agent_api(master_port, "{oops")
+    check(code == 400, "POST /api/v1/agent with malformed JSON is 400")
+    code, text = post_agent_api(master_port, '{"type":"HEARTBEAT"}')
+    check(code == 400 and "Atoll-Agent-Stream-Id" in text,
+          "an agent message without its stream id is 400")
+    code, _ = post_agent_api(master_port, '{"type":"HEARTBEAT"}',
+                             {"Atoll-Agent-Stream-Id": "no-such-stream"})
+    check(code == 400, "an agent message naming an unknown stream is 400")
+
+
+def agent_endpoints(agent_port):
+    code, _ = get_json(agent_port, "/health")
+    check(code == 200, "the agent answers /health")
+    code, snap = get_json(agent_port, "/metrics/snapshot")
+    check(code == 200 and snap["slave/registered"] == 1 and snap["slave/tasks_running"] >= 1,
+          f"/metrics/snapshot counts registration and running tasks ({snap})")
+    conn = http.client.HTTPConnection("127.0.0.1", agent_port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    check("atoll_agent_tasks_running" in text and "# TYPE" in text,
+          "/metrics is the Prometheus text format")
+
+
 def run(atoll, master_port, agent_port, work, procs):
+    agent_registration(atoll, master_port, agent_port, work)
     fw = Framework(master_port)
+    fw.hostname = "agent-a"  # not the stopped agent-b
 
     # Exit codes.
     agent_id = fw.launch("exit-3", "echo hello from $MESOS_TASK_ID; exit 3")
@@ -266,6 +340,7 @@ def run(atoll, master_port, agent_port, work, procs):
     check(code == 200 and data["data"].split("\n")[0] == "long",
           "MESOS_TASK_ID is set and /files/read serves the sandbox")
     check(data["data"].split("\n")[1] == sandbox, "MESOS_SANDBOX is the sandbox")
+    agent_endpoints(agent_port)
     code, _ = get_json(agent_port, "/files/read?path=" + urllib.parse.quote(
         sandbox + "/../../../../../../../../etc/passwd") + "&offset=0&length=100")
     check(code in (400, 403, 404), f"the files API refuses '..' ({code})")
