@@ -1,0 +1,1028 @@
+#include "marathonlike/service_scheduler.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "core/base/check.h"
+#include "core/base/overloaded.h"
+#include "core/base/strings.h"
+#include "core/base/uuid.h"
+#include "core/model/task_state.h"
+#include "marathonlike/path_id.h"
+#include "marathonlike/restart_strategy.h"
+#include "marathonlike/root_group.h"
+#include "marathonlike/scaling.h"
+#include "marathonlike/task_builder.h"
+#include "marathonlike/task_condition.h"
+
+namespace atl::marathonlike {
+namespace {
+
+constexpr char kInstanceMarker[] = ".instance-";
+
+// The uuid part of "<safe app>.instance-<uuid>".
+std::string InstanceUuid(const InstanceId& id) {
+  const std::string& v = id.value();
+  size_t at = v.rfind(kInstanceMarker);
+  return at == std::string::npos ? v : v.substr(at + sizeof(kInstanceMarker) - 1);
+}
+
+// Whether the instance holds (or may hold) a task on an agent.
+bool HasLiveTask(const Instance& i) {
+  return !i.task_id.empty() && !IsTerminal(i.condition) && i.condition != Condition::kScheduled;
+}
+
+bool IsCounted(const Instance& i) {
+  return i.goal == Goal::kRunning && i.condition != Condition::kUnreachableInactive;
+}
+
+std::map<std::string, std::string> AttributeMap(const model::Attributes& attributes) {
+  std::map<std::string, std::string> out;
+  for (const model::Attribute& a : attributes) out[a.name] = a.ValueString();
+  return out;
+}
+
+// The app's service ports (its portDefinitions' ports, assigned by Deploy).
+std::vector<int> ServicePorts(const AppDefinition& app) {
+  std::vector<int> ports;
+  for (const PortDefinition& p : app.port_definitions) ports.push_back(p.port);
+  return ports;
+}
+
+// The role an app without one runs as: the top-level group's name under an enforceRole group,
+// else the default.
+std::string DefaultRoleFor(const Group& root, const PathId& app_id, const std::string& fallback) {
+  size_t second = app_id.find('/', 1);
+  if (second != std::string::npos) {
+    PathId top = app_id.substr(0, second);
+    const Group* g = FindGroup(root, top);
+    if (g != nullptr && g->enforce_role) return top.substr(1);
+  }
+  return fallback;
+}
+
+void MinInto(std::optional<Timestamp>& acc, Timestamp t) {
+  if (!acc || t < *acc) acc = t;
+}
+
+}  // namespace
+
+bool IsDurable(const Command& command) {
+  return std::holds_alternative<cmd::PutFrameworkId>(command) ||
+         std::holds_alternative<cmd::PutRoot>(command) ||
+         std::holds_alternative<cmd::RemoveRootVersion>(command) ||
+         std::holds_alternative<cmd::PutAppVersion>(command) ||
+         std::holds_alternative<cmd::RemoveAppVersion>(command) ||
+         std::holds_alternative<cmd::PutDeployment>(command) ||
+         std::holds_alternative<cmd::RemoveDeployment>(command) ||
+         std::holds_alternative<cmd::PutInstance>(command) ||
+         std::holds_alternative<cmd::RemoveInstance>(command);
+}
+
+ServiceScheduler::ServiceScheduler(SchedulerOptions options, uint64_t seed)
+    : options_(std::move(options)), random_(seed) {}
+
+// ---- inputs ------------------------------------------------------------------------------
+
+Output ServiceScheduler::Handle(const Input& input, Timestamp now) {
+  Output out;
+  std::visit(Overloaded{
+                 [&](const in::Recover& r) { Recover(r.state, now, &out); },
+                 [&](const in::Subscribed& s) { OnSubscribed(s, now, &out); },
+                 [&](const in::Disconnected&) {
+                   subscribed_ = false;
+                   PublishEvent(SchedulerDisconnectedEvent{.timestamp = now}, &out);
+                 },
+                 [&](const in::Offers& o) { OnOffers(o.offers, now, &out); },
+                 [&](const in::OfferRescinded&) {},
+                 [&](const in::StatusUpdate& s) { OnStatus(s.status, now, &out); },
+                 [&](const in::AgentLost& a) { OnAgentLost(a.agent_id, now, &out); },
+                 [&](const in::Tick&) { OnTick(now, &out); },
+             },
+             input);
+  Reconcile(now, &out);
+  return out;
+}
+
+void ServiceScheduler::Recover(const StoredState& state, Timestamp now, Output* out) {
+  (void)out;
+  framework_id_ = state.framework_id;
+  root_ = state.root;
+  deployments_.clear();
+  for (const Deployment& d : state.deployments) deployments_[d.plan.id] = d;
+  instances_.clear();
+  by_task_id_.clear();
+  for (const Instance& i : state.instances) {
+    instances_[i.id] = i;
+    if (!i.task_id.empty()) by_task_id_[i.task_id] = i.id;
+  }
+  app_versions_ = state.app_versions;
+  root_versions_ = state.root_versions;
+  next_reconcile_ = now;
+}
+
+void ServiceScheduler::OnSubscribed(const in::Subscribed& s, Timestamp now, Output* out) {
+  subscribed_ = true;
+  offers_state_known_ = false;
+  if (framework_id_ != s.framework_id) {
+    framework_id_ = s.framework_id;
+    out->commands.push_back(cmd::PutFrameworkId{s.framework_id});
+  }
+  if (s.resubscribed) {
+    PublishEvent(SchedulerReregisteredEvent{.master = s.master, .timestamp = now}, out);
+  } else {
+    PublishEvent(
+        SchedulerRegisteredEvent{
+            .framework_id = s.framework_id, .master = s.master, .timestamp = now},
+        out);
+  }
+  // Explicit reconciliation of every task we know, then implicit (tasks we forgot get killed
+  // when the master reports them).
+  cmd::Reconcile explicit_tasks;
+  for (const auto& [id, i] : instances_) {
+    if (!HasLiveTask(i)) continue;
+    model::TaskStatus st;
+    st.task_id = model::TaskId(i.task_id);
+    st.state = i.task_state;
+    if (!i.agent_id.empty()) st.agent_id = model::AgentId(i.agent_id);
+    explicit_tasks.tasks.push_back(std::move(st));
+  }
+  if (!explicit_tasks.tasks.empty()) out->commands.push_back(std::move(explicit_tasks));
+  out->commands.push_back(cmd::Reconcile{});
+  next_reconcile_ = now + options_.reconcile_interval;
+}
+
+void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Timestamp now, Output* out) {
+  // The master sends each task of the agent as TASK_LOST/TASK_UNREACHABLE on its own; nothing
+  // to do here but make sure tasks we believe are still launching there get reconciled.
+  cmd::Reconcile rec;
+  for (const auto& [id, i] : instances_) {
+    if (HasLiveTask(i) && i.agent_id == agent_id.value()) {
+      model::TaskStatus st;
+      st.task_id = model::TaskId(i.task_id);
+      st.agent_id = agent_id;
+      rec.tasks.push_back(std::move(st));
+    }
+  }
+  (void)now;
+  if (subscribed_ && !rec.tasks.empty()) out->commands.push_back(std::move(rec));
+}
+
+void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timestamp now,
+                                Output* out) {
+  for (const model::Offer& offer : offers) {
+    if (!subscribed_) break;  // offers died with the stream
+    // Apps with instances waiting and not delayed, in app id order (deterministic).
+    std::map<PathId, std::vector<InstanceId>> waiting;
+    for (const auto& [id, i] : instances_) {
+      if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
+        waiting[i.app_id].push_back(id);
+      }
+    }
+    model::Offer remaining = offer;
+    std::vector<model::TaskInfo> tasks;
+    bool anything_waits = false;
+    for (auto& [app_id, ids] : waiting) {
+      const AppDefinition* app = FindApp(root_, app_id);
+      if (app == nullptr) continue;
+      anything_waits = true;
+      if (delays_.DelayedUntil(*app, now)) continue;
+      QueueEntry& stats = queue_stats_[app_id];
+      stats.processed_offers++;
+      MatchResult match = MatchOffer(remaining, *app, static_cast<int>(ids.size()), options_.match);
+      if (match.instances.empty()) {
+        stats.unused_offers++;
+        stats.last_unused_offer_at = now;
+        for (const std::string& reason : match.reasons) stats.rejected_by_reason[reason]++;
+        continue;
+      }
+      stats.last_used_offer_at = now;
+      for (size_t k = 0; k < match.instances.size() && k < ids.size(); ++k) {
+        const MatchedInstance& m = match.instances[k];
+        Instance& inst = instances_.at(ids[k]);
+        if (!inst.task_id.empty()) by_task_id_.erase(inst.task_id);
+        inst.incarnation++;
+        inst.task_id = MakeTaskId(app_id, InstanceUuid(inst.id), inst.incarnation);
+        by_task_id_[inst.task_id] = inst.id;
+        inst.app_version = app->version;
+        inst.agent_id = offer.agent_id.value();
+        inst.hostname = offer.hostname;
+        inst.agent_attributes = AttributeMap(offer.attributes);
+        inst.host_ports = m.host_ports;
+        inst.role = remaining.allocation_role.value_or("*");
+        if (!m.resources.empty() && m.resources.items().front().allocation_role) {
+          inst.role = *m.resources.items().front().allocation_role;
+        }
+        inst.task_state = model::TaskState::kStaging;
+        inst.message.clear();
+        inst.healthy.reset();
+        inst.kill_sent_at.reset();
+        inst.unreachable_since.reset();
+        inst.staged_at = now;
+        inst.started_at.reset();
+        SetCondition(inst, Condition::kProvisioned, now, out);
+        delays_.OnCondition(*app, Condition::kProvisioned, now);
+        tasks.push_back(BuildTaskInfo(*app, inst.task_id, remaining, m.resources, m.host_ports,
+                                      ServicePorts(*app)));
+        remaining.resources -= m.resources;
+      }
+    }
+    // Anything still waiting after this offer?
+    bool still_waiting = false;
+    for (const auto& [id, i] : instances_) {
+      if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
+        still_waiting = true;
+        break;
+      }
+    }
+    Duration refuse =
+        (anything_waits && still_waiting) ? options_.decline_busy : options_.decline_idle;
+    if (!tasks.empty()) {
+      out->commands.push_back(cmd::Launch{{offer.id}, std::move(tasks), refuse});
+    } else {
+      out->commands.push_back(cmd::Decline{offer.id, refuse});
+    }
+  }
+  if (!subscribed_) {
+    // Nothing to answer: the offers are void.
+  }
+}
+
+void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, Output* out) {
+  const std::string& task_id = status.task_id.value();
+  auto found = by_task_id_.find(task_id);
+  if (found == by_task_id_.end()) {
+    // A task we do not know (an old incarnation, or forgotten): kill it unless it has ended.
+    if (!model::IsTerminal(status.state) && subscribed_) {
+      out->commands.push_back(cmd::Kill{status.task_id, status.agent_id});
+    }
+    if (model::IsTerminal(status.state)) {
+      if (auto parsed = ParseTaskId(task_id); parsed && !instances_.contains(parsed->instance_id)) {
+        PublishEvent(UnknownInstanceTerminatedEvent{.instance_id = parsed->instance_id,
+                                                    .run_spec_id = parsed->app_id,
+                                                    .condition = ConditionOf(status),
+                                                    .timestamp = now},
+                     out);
+      }
+    }
+    return;
+  }
+  Instance& inst = instances_.at(found->second);
+  const AppDefinition* app = FindApp(root_, inst.app_id);
+  Condition condition = ConditionOf(status);
+  // A reconciliation answer that repeats what we know changes nothing.
+  bool changed = condition != inst.condition || status.state != inst.task_state ||
+                 status.healthy != inst.healthy;
+  inst.task_state = status.state;
+  if (!status.message.empty()) inst.message = status.message;
+  if (status.healthy) inst.healthy = status.healthy;
+  if (status.agent_id && inst.agent_id.empty()) inst.agent_id = status.agent_id->value();
+  if (condition == Condition::kRunning && !inst.started_at) inst.started_at = now;
+  if (condition == Condition::kUnreachable) {
+    if (!inst.unreachable_since) {
+      inst.unreachable_since = status.unreachable_time.value_or(now);
+    }
+  } else {
+    inst.unreachable_since.reset();
+  }
+
+  StatusUpdateEvent ev;
+  ev.slave_id = inst.agent_id;
+  ev.task_id = task_id;
+  ev.task_status = std::string(model::TaskStateName(status.state));
+  ev.message = status.message;
+  ev.app_id = inst.app_id;
+  ev.host = inst.hostname;
+  ev.ports = inst.host_ports;
+  ev.version = inst.app_version;
+  ev.timestamp = now;
+  if (changed) PublishEvent(std::move(ev), out);
+
+  if (!IsTerminal(condition)) {
+    // An instance we decided to kill comes back running (e.g. after a partition): kill again.
+    if (inst.goal != Goal::kRunning && inst.condition != condition && subscribed_ &&
+        condition != Condition::kKilling) {
+      out->commands.push_back(cmd::Kill{
+          model::TaskId(inst.task_id),
+          inst.agent_id.empty() ? std::nullopt : std::optional(model::AgentId(inst.agent_id))});
+      inst.kill_sent_at = now;
+    }
+    // UnreachableInactive stays until the task is really back.
+    if (!(inst.condition == Condition::kUnreachableInactive &&
+          condition == Condition::kUnreachable)) {
+      SetCondition(inst, condition, now, out);
+    } else if (changed) {
+      Store(inst, out);
+    }
+    if (app != nullptr) delays_.OnCondition(*app, condition, now);
+    return;
+  }
+
+  // The task ended.
+  if (app != nullptr) delays_.OnCondition(*app, condition, now);
+  if (condition != Condition::kKilled && condition != Condition::kFinished) {
+    failures_[inst.app_id] =
+        AppFailure{.failure = TaskFailure{.app_id = inst.app_id,
+                                          .host = inst.hostname,
+                                          .message = status.message,
+                                          .state = std::string(model::TaskStateName(status.state)),
+                                          .task_id = task_id,
+                                          .timestamp = now,
+                                          .version = inst.app_version,
+                                          .agent_id = inst.agent_id},
+                   .version = inst.app_version};
+  }
+  SetCondition(inst, condition, now, out);
+  by_task_id_.erase(task_id);
+  if (inst.goal != Goal::kRunning || app == nullptr) {
+    Expunge(inst.id, out);
+    return;
+  }
+  // Goal Running: relaunch through the queue, with the app's current definition.
+  inst.app_version = app->version;
+  inst.agent_id.clear();
+  inst.hostname.clear();
+  inst.agent_attributes.clear();
+  inst.host_ports.clear();
+  inst.healthy.reset();
+  inst.kill_sent_at.reset();
+  SetCondition(inst, Condition::kScheduled, now, out);
+}
+
+void ServiceScheduler::OnTick(Timestamp now, Output* out) {
+  std::vector<InstanceId> expunge;
+  for (auto& [id, inst] : instances_) {
+    const AppDefinition* app = FindApp(root_, inst.app_id);
+    // Resend KILL for tasks that do not die.
+    if (inst.kill_sent_at && HasLiveTask(inst) && now - *inst.kill_sent_at >= options_.kill_retry) {
+      KillTask(inst, now, out);
+    }
+    // Unreachable strategy.
+    if (inst.unreachable_since && app != nullptr && !app->unreachable_strategy.disabled &&
+        (inst.condition == Condition::kUnreachable ||
+         inst.condition == Condition::kUnreachableInactive)) {
+      Duration gone = now - *inst.unreachable_since;
+      if (gone >= Duration::FromSecondsDouble(app->unreachable_strategy.expunge_after_seconds)) {
+        if (subscribed_) {
+          out->commands.push_back(cmd::Kill{
+              model::TaskId(inst.task_id),
+              inst.agent_id.empty() ? std::nullopt : std::optional(model::AgentId(inst.agent_id))});
+        }
+        expunge.push_back(id);
+        continue;
+      }
+      if (inst.condition == Condition::kUnreachable &&
+          gone >= Duration::FromSecondsDouble(app->unreachable_strategy.inactive_after_seconds)) {
+        SetCondition(inst, Condition::kUnreachableInactive, now, out);
+      }
+    }
+    // Launch timeout: a task that never got to RUNNING.
+    if ((inst.condition == Condition::kProvisioned || inst.condition == Condition::kStaging ||
+         inst.condition == Condition::kStarting) &&
+        !inst.kill_sent_at && now - inst.condition_since >= options_.task_launch_timeout) {
+      KillTask(inst, now, out);
+    }
+  }
+  for (const InstanceId& id : expunge) Expunge(id, out);
+  if (subscribed_ && next_reconcile_ && now >= *next_reconcile_) {
+    out->commands.push_back(cmd::Reconcile{});
+    next_reconcile_ = now + options_.reconcile_interval;
+  }
+}
+
+// ---- the control loop ----------------------------------------------------------------------
+
+void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
+  // Deployments, oldest first; a step that completes lets the next one start in the same pass.
+  for (int pass = 0; pass < 4; ++pass) {
+    std::vector<std::pair<Timestamp, std::string>> order;
+    for (const auto& [id, d] : deployments_) order.emplace_back(d.started_at, id);
+    std::sort(order.begin(), order.end());
+    bool any_finished = false;
+    for (const auto& [at, id] : order) {
+      auto it = deployments_.find(id);
+      if (it == deployments_.end()) continue;
+      if (AdvanceDeployment(it->second, now, out)) any_finished = true;
+    }
+    if (!any_finished) break;
+  }
+  // Scale check of every app no deployment holds.
+  for (const auto& [id, app] : TransitiveApps(root_)) {
+    if (!InDeployment(id)) ScaleCheck(*app, now, out);
+  }
+  // Instances of apps that no longer exist and no deployment stops (should not happen).
+  for (auto& [id, inst] : instances_) {
+    if (inst.goal == Goal::kRunning && FindApp(root_, inst.app_id) == nullptr &&
+        !InDeployment(inst.app_id)) {
+      Decommission(inst, now, out);
+    }
+  }
+  std::vector<InstanceId> gone;
+  for (const auto& [id, inst] : instances_) {
+    if (inst.goal != Goal::kRunning && !HasLiveTask(inst)) gone.push_back(id);
+  }
+  for (const InstanceId& id : gone) Expunge(id, out);
+
+  // Offers: wanted while any instance waits to launch.
+  bool wants = false;
+  std::optional<Timestamp> wake;
+  for (const auto& [id, inst] : instances_) {
+    if (inst.goal == Goal::kRunning && inst.condition == Condition::kScheduled) wants = true;
+  }
+  for (auto it = queue_stats_.begin(); it != queue_stats_.end();) {
+    bool waiting = false;
+    for (const Instance* i : InstancesOf(it->first)) {
+      if (i->goal == Goal::kRunning && i->condition == Condition::kScheduled) waiting = true;
+    }
+    it = waiting ? std::next(it) : queue_stats_.erase(it);
+  }
+  if (subscribed_) {
+    if (wants && (suppressed_ || !offers_state_known_)) {
+      out->commands.push_back(cmd::Revive{});
+      suppressed_ = false;
+      offers_state_known_ = true;
+    } else if (!wants && (!suppressed_ || !offers_state_known_)) {
+      out->commands.push_back(cmd::Suppress{});
+      suppressed_ = true;
+      offers_state_known_ = true;
+    }
+  }
+
+  // The next moment something is due.
+  for (const auto& [id, inst] : instances_) {
+    if (inst.kill_sent_at && HasLiveTask(inst))
+      MinInto(wake, *inst.kill_sent_at + options_.kill_retry);
+    if (inst.condition == Condition::kProvisioned || inst.condition == Condition::kStaging ||
+        inst.condition == Condition::kStarting) {
+      MinInto(wake, inst.condition_since + options_.task_launch_timeout);
+    }
+    if (inst.unreachable_since) {
+      if (const AppDefinition* app = FindApp(root_, inst.app_id);
+          app != nullptr && !app->unreachable_strategy.disabled) {
+        MinInto(wake,
+                *inst.unreachable_since +
+                    Duration::FromSecondsDouble(app->unreachable_strategy.inactive_after_seconds));
+        MinInto(wake,
+                *inst.unreachable_since +
+                    Duration::FromSecondsDouble(app->unreachable_strategy.expunge_after_seconds));
+      }
+    }
+    if (inst.goal == Goal::kRunning && inst.condition == Condition::kScheduled) {
+      if (const AppDefinition* app = FindApp(root_, inst.app_id)) {
+        if (const LaunchDelays::Delay* d = delays_.Find(*app)) MinInto(wake, d->Until());
+      }
+    }
+  }
+  for (const auto& [id, d] : deployments_) {
+    if (d.progress_deadline) MinInto(wake, d.step_started_at + *d.progress_deadline);
+  }
+  if (subscribed_ && next_reconcile_) MinInto(wake, *next_reconcile_);
+  if (wake) {
+    if (*wake <= now) wake = now + Duration::Milliseconds(1);
+    out->commands.push_back(cmd::WakeAt{*wake});
+  }
+}
+
+bool ServiceScheduler::AdvanceDeployment(Deployment& d, Timestamp now, Output* out) {
+  const std::string id = d.plan.id;
+  if (d.progress_deadline && now - d.step_started_at >= *d.progress_deadline) {
+    FinishDeployment(id, false,
+                     StrCat("no progress for ", d.progress_deadline->seconds(),
+                            " seconds (deploymentProgressDeadlineSeconds) in step ",
+                            d.current_step + 1, " of ", d.plan.steps.size()),
+                     now, out);
+    return true;
+  }
+  while (d.current_step < static_cast<int>(d.plan.steps.size())) {
+    const Step& step = d.plan.steps[d.current_step];
+    bool all_done = true;
+    for (const Action& action : step.actions) {
+      if (!RunAction(action, d, now, out)) all_done = false;
+    }
+    if (!all_done) return false;
+    for (const Action& action : step.actions) {
+      if (action.type == ActionType::kStop) {
+        PublishEvent(AppTerminatedEvent{.app_id = action.app_id, .timestamp = now}, out);
+      }
+    }
+    PublishEvent(DeploymentStepSuccessEvent{.plan = d.plan, .current_step = step, .timestamp = now},
+                 out);
+    d.current_step++;
+    d.step_started_at = now;
+    if (d.current_step < static_cast<int>(d.plan.steps.size())) {
+      out->commands.push_back(cmd::PutDeployment{d});
+      PublishEvent(
+          DeploymentInfoEvent{
+              .plan = d.plan, .current_step = d.plan.steps[d.current_step], .timestamp = now},
+          out);
+    }
+  }
+  FinishDeployment(id, true, std::nullopt, now, out);
+  return true;
+}
+
+bool ServiceScheduler::RunAction(const Action& action, Deployment& d, Timestamp now, Output* out) {
+  (void)d;
+  switch (action.type) {
+    case ActionType::kStart:
+      return true;
+    case ActionType::kStop: {
+      bool done = true;
+      for (auto& [id, inst] : instances_) {
+        if (inst.app_id != action.app_id) continue;
+        if (inst.goal == Goal::kRunning) Decommission(inst, now, out);
+        done = false;  // still there: gone only once expunged
+      }
+      if (done) {
+        delays_.Reset(action.app_id);
+        failures_.erase(action.app_id);
+      }
+      return done;
+    }
+    case ActionType::kScale: {
+      const AppDefinition* app = FindApp(root_, action.app_id);
+      if (app == nullptr) return true;  // removed meanwhile (a forced deployment)
+      return ScaleTo(*app, action.scale_to.value_or(app->instances), action.kill_list, now, out);
+    }
+    case ActionType::kRestart: {
+      const AppDefinition* app = FindApp(root_, action.app_id);
+      if (app == nullptr) return true;
+      return RestartStep(*app, now, out);
+    }
+  }
+  return true;
+}
+
+void ServiceScheduler::ScaleCheck(const AppDefinition& app, Timestamp now, Output* out) {
+  ScaleTo(app, app.instances, {}, now, out);
+}
+
+bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
+                               const std::vector<InstanceId>& to_kill, Timestamp now, Output* out) {
+  std::vector<InstanceView> views;
+  for (const Instance* i : InstancesOf(app.id)) views.push_back(*i);
+  ScalingProposition p =
+      ProposeScaling(views, to_kill, target, ParseKillSelection(app.kill_selection));
+  for (const InstanceId& id : p.to_decommission) Decommission(instances_.at(id), now, out);
+  for (int k = 0; k < p.to_start; ++k) NewInstance(app, now, out);
+  // Settled: `target` counted instances, all healthy and ready, the decommissioned ones gone.
+  int counted = 0;
+  for (const Instance* i : InstancesOf(app.id)) {
+    if (IsCounted(*i)) {
+      counted++;
+      if (!IsHealthy(*i, app)) return false;
+    } else if (HasLiveTask(*i)) {
+      return false;
+    }
+  }
+  return counted == target;
+}
+
+bool ServiceScheduler::RestartStep(const AppDefinition& app, Timestamp now, Output* out) {
+  std::vector<InstanceView> old_views;
+  ReplaceInput input;
+  input.target_instances = app.instances;
+  input.strategy = app.upgrade_strategy;
+  for (const Instance* i : InstancesOf(app.id)) {
+    if (i->condition == Condition::kUnreachableInactive) continue;  // replaced, not counted
+    if (IsCurrent(*i, app)) {
+      input.new_instances.push_back(ReplaceInstance{.id = i->id,
+                                                    .goal_running = i->goal == Goal::kRunning,
+                                                    .terminal = IsTerminal(i->condition),
+                                                    .healthy = IsHealthy(*i, app),
+                                                    .ready = true});
+    } else {
+      old_views.push_back(*i);
+    }
+  }
+  for (const InstanceView& v : SortForKill(old_views, ParseKillSelection(app.kill_selection))) {
+    const Instance& i = instances_.at(v.id);
+    input.old_instances.push_back(
+        ReplaceInstance{.id = i.id,
+                        .goal_running = i.goal == Goal::kRunning,
+                        .terminal = !HasLiveTask(i) && i.condition != Condition::kScheduled,
+                        .healthy = IsHealthy(i, app),
+                        .ready = true});
+  }
+  ReplaceDecision decision = DecideReplaceStep(input);
+  for (const InstanceId& id : decision.decommission) Decommission(instances_.at(id), now, out);
+  for (int k = 0; k < decision.launch; ++k) NewInstance(app, now, out);
+  return decision.done;
+}
+
+void ServiceScheduler::StartDeployment(DeploymentPlan plan, Timestamp now, Output* out) {
+  Deployment d;
+  d.started_at = now;
+  d.step_started_at = now;
+  for (const PathId& id : AffectedAppIds(plan)) {
+    const AppDefinition* app = FindApp(plan.target, id);
+    if (app == nullptr) app = FindApp(plan.original, id);
+    if (app != nullptr && app->deployment_progress_deadline_seconds) {
+      Duration deadline = Duration::FromSecondsDouble(*app->deployment_progress_deadline_seconds);
+      if (!d.progress_deadline || deadline < *d.progress_deadline) d.progress_deadline = deadline;
+    }
+    // A restart or stop starts the app's backoff from scratch.
+    delays_.Reset(id);
+  }
+  d.plan = std::move(plan);
+  if (!d.plan.steps.empty()) {
+    PublishEvent(
+        DeploymentInfoEvent{.plan = d.plan, .current_step = d.plan.steps.front(), .timestamp = now},
+        out);
+  }
+  out->commands.push_back(cmd::PutDeployment{d});
+  deployments_[d.plan.id] = std::move(d);
+}
+
+void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
+                                        std::optional<std::string> reason, Timestamp now,
+                                        Output* out) {
+  auto it = deployments_.find(id);
+  if (it == deployments_.end()) return;
+  DeploymentPlan plan = std::move(it->second.plan);
+  deployments_.erase(it);
+  out->commands.push_back(cmd::RemoveDeployment{id});
+  if (success) {
+    PublishEvent(DeploymentSuccessEvent{.id = id, .plan = std::move(plan), .timestamp = now}, out);
+  } else {
+    PublishEvent(
+        DeploymentFailedEvent{
+            .id = id, .plan = std::move(plan), .reason = std::move(reason), .timestamp = now},
+        out);
+  }
+}
+
+// ---- instances -----------------------------------------------------------------------------
+
+Instance& ServiceScheduler::NewInstance(const AppDefinition& app, Timestamp now, Output* out) {
+  Instance inst;
+  inst.id = InstanceId(StrCat(SafeName(app.id), kInstanceMarker, UuidToString(random_.Uuid())));
+  inst.app_id = app.id;
+  inst.app_version = app.version;
+  inst.condition = Condition::kScheduled;
+  inst.goal = Goal::kRunning;
+  inst.condition_since = now;
+  auto [it, inserted] = instances_.emplace(inst.id, std::move(inst));
+  ATOLL_CHECK(inserted);
+  Store(it->second, out);
+  PublishEvent(InstanceChangedEvent{.instance_id = it->second.id,
+                                    .condition = Condition::kScheduled,
+                                    .run_spec_id = app.id,
+                                    .agent_id = std::nullopt,
+                                    .host = std::nullopt,
+                                    .run_spec_version = app.version,
+                                    .goal = Goal::kRunning,
+                                    .timestamp = now},
+               out);
+  return it->second;
+}
+
+void ServiceScheduler::Decommission(Instance& instance, Timestamp now, Output* out) {
+  if (instance.goal == Goal::kDecommissioned) return;
+  instance.goal = Goal::kDecommissioned;
+  if (HasLiveTask(instance)) {
+    KillTask(instance, now, out);
+  } else {
+    Store(instance, out);
+  }
+}
+
+void ServiceScheduler::KillTask(Instance& instance, Timestamp now, Output* out) {
+  instance.kill_sent_at = now;
+  if (subscribed_ && !instance.task_id.empty()) {
+    out->commands.push_back(cmd::Kill{model::TaskId(instance.task_id),
+                                      instance.agent_id.empty()
+                                          ? std::nullopt
+                                          : std::optional(model::AgentId(instance.agent_id))});
+  }
+  Store(instance, out);
+}
+
+void ServiceScheduler::SetCondition(Instance& instance, Condition condition, Timestamp now,
+                                    Output* out) {
+  if (instance.condition != condition) {
+    instance.condition = condition;
+    instance.condition_since = now;
+    PublishEvent(
+        InstanceChangedEvent{
+            .instance_id = instance.id,
+            .condition = condition,
+            .run_spec_id = instance.app_id,
+            .agent_id = instance.agent_id.empty() ? std::nullopt : std::optional(instance.agent_id),
+            .host = instance.hostname.empty() ? std::nullopt : std::optional(instance.hostname),
+            .run_spec_version = instance.app_version,
+            .goal = instance.goal,
+            .timestamp = now},
+        out);
+  }
+  Store(instance, out);
+}
+
+void ServiceScheduler::Store(const Instance& instance, Output* out) {
+  out->commands.push_back(cmd::PutInstance{instance});
+}
+
+void ServiceScheduler::Expunge(const InstanceId& id, Output* out) {
+  auto it = instances_.find(id);
+  if (it == instances_.end()) return;
+  if (!it->second.task_id.empty()) {
+    auto t = by_task_id_.find(it->second.task_id);
+    if (t != by_task_id_.end() && t->second == id) by_task_id_.erase(t);
+  }
+  instances_.erase(it);
+  out->commands.push_back(cmd::RemoveInstance{id});
+}
+
+// ---- API operations ------------------------------------------------------------------------
+
+absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const {
+  // Service ports in use by apps that keep them.
+  std::set<int> used;
+  std::map<PathId, AppDefinition*> apps;
+  std::function<void(Group&)> collect = [&](Group& g) {
+    for (auto& [id, app] : g.apps) apps[id] = &app;
+    for (auto& [id, sub] : g.groups) collect(sub);
+  };
+  collect(target);
+  for (const auto& [id, app] : apps) {
+    for (const PortDefinition& p : app->port_definitions) {
+      if (p.port != 0) used.insert(p.port);
+    }
+  }
+  int next_port = options_.service_port_min;
+  for (auto& [id, app] : apps) {
+    const AppDefinition* previous = FindApp(root_, id);
+    AppDefinition before = *app;
+    if (!app->role || app->role->empty()) {
+      app->role = previous != nullptr && previous->role
+                      ? *previous->role
+                      : DefaultRoleFor(target, id, options_.default_role);
+    }
+    for (size_t k = 0; k < app->port_definitions.size(); ++k) {
+      PortDefinition& p = app->port_definitions[k];
+      if (p.port != 0) continue;
+      // Keep the port the app had at this index.
+      if (previous != nullptr && k < previous->port_definitions.size() &&
+          previous->port_definitions[k].port != 0 &&
+          !used.contains(previous->port_definitions[k].port)) {
+        p.port = previous->port_definitions[k].port;
+        used.insert(p.port);
+        continue;
+      }
+      while (next_port <= options_.service_port_max && used.contains(next_port)) ++next_port;
+      if (next_port > options_.service_port_max) {
+        return absl::InvalidArgumentError(StrCat("No free service port left in ",
+                                                 options_.service_port_min, "-",
+                                                 options_.service_port_max, " for app ", id));
+      }
+      p.port = next_port;
+      used.insert(next_port);
+    }
+    if (!(*app == before)) {
+      // Filling in what the client left to us is not a change by itself.
+      *app = StampApp(previous, *app, now);
+      if (previous == nullptr || IsUpgrade(*previous, *app) ||
+          previous->instances != app->instances) {
+        // Keep the stamp the caller's write gave (e.g. a restart's lastConfigChangeAt).
+        if (before.version > app->version) {
+          app->version = before.version;
+          app->version_info = before.version_info;
+        }
+      }
+    }
+  }
+  return CheckRoot(target);
+}
+
+ServiceScheduler::DeployResult ServiceScheduler::Deploy(Group target, const DeployOptions& options,
+                                                        Timestamp now, Output* out) {
+  if (absl::Status s = PrepareTarget(target, now); !s.ok()) return s;
+  DeploymentPlan plan =
+      BuildPlan(UuidToString(random_.Uuid()), root_, target, now, options.to_kill);
+  std::vector<std::string> conflicts;
+  for (const auto& [id, d] : deployments_) {
+    if (IsAffectedBy(plan, d.plan)) conflicts.push_back(id);
+  }
+  if (!conflicts.empty()) {
+    if (!options.force) return Conflict{conflicts};
+    for (const std::string& id : conflicts) {
+      FinishDeployment(id, false, "canceled by a forced deployment", now, out);
+    }
+  }
+  Group old_root = std::move(root_);
+  root_ = std::move(target);
+  PutRootAndVersions(old_root, now, out);
+  StartDeployment(plan, now, out);
+  Reconcile(now, out);
+  return plan;
+}
+
+absl::StatusOr<DeploymentPlan> ServiceScheduler::DryRun(Group target, Timestamp now) const {
+  if (absl::Status s = PrepareTarget(target, now); !s.ok()) return s;
+  return BuildPlan("dry-run", root_, target, now);
+}
+
+void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, Output* out) {
+  (void)now;
+  out->commands.push_back(cmd::PutRoot{root_});
+  if (root_versions_.empty() || root_versions_.back() != root_.version) {
+    root_versions_.push_back(root_.version);
+  }
+  while (static_cast<int>(root_versions_.size()) > options_.max_versions) {
+    out->commands.push_back(cmd::RemoveRootVersion{root_versions_.front()});
+    root_versions_.erase(root_versions_.begin());
+  }
+  std::map<PathId, const AppDefinition*> apps = TransitiveApps(root_);
+  for (const auto& [id, app] : apps) {
+    std::vector<Timestamp>& versions = app_versions_[id];
+    if (std::find(versions.begin(), versions.end(), app->version) == versions.end()) {
+      versions.push_back(app->version);
+      std::sort(versions.begin(), versions.end());
+      out->commands.push_back(cmd::PutAppVersion{*app});
+    }
+    while (static_cast<int>(versions.size()) > options_.max_versions) {
+      out->commands.push_back(cmd::RemoveAppVersion{id, versions.front()});
+      versions.erase(versions.begin());
+    }
+  }
+  // Versions of deleted apps go with them.
+  for (const auto& [id, app] : TransitiveApps(old_root)) {
+    if (apps.contains(id)) continue;
+    auto it = app_versions_.find(id);
+    if (it == app_versions_.end()) continue;
+    for (Timestamp v : it->second) out->commands.push_back(cmd::RemoveAppVersion{id, v});
+    app_versions_.erase(it);
+  }
+}
+
+absl::StatusOr<std::optional<DeploymentPlan>> ServiceScheduler::CancelDeployment(
+    const std::string& id, bool force, Timestamp now, Output* out) {
+  auto it = deployments_.find(id);
+  if (it == deployments_.end()) {
+    return absl::NotFoundError(StrCat("DeploymentPlan ", id, " does not exist"));
+  }
+  DeploymentPlan plan = it->second.plan;
+  FinishDeployment(id, false, "canceled", now, out);
+  if (force) {
+    Reconcile(now, out);
+    return std::optional<DeploymentPlan>();
+  }
+  Group reverted = RevertRoot(plan, root_, now);
+  DeployResult result = Deploy(std::move(reverted), DeployOptions{.force = true, .to_kill = {}}, now, out);
+  if (auto* s = std::get_if<absl::Status>(&result)) return *s;
+  return std::optional<DeploymentPlan>(std::get<DeploymentPlan>(std::move(result)));
+}
+
+std::vector<Instance> ServiceScheduler::KillInstances(const std::vector<InstanceId>& ids, bool wipe,
+                                                      Timestamp now, Output* out) {
+  std::vector<Instance> killed;
+  for (const InstanceId& id : ids) {
+    auto it = instances_.find(id);
+    if (it == instances_.end()) continue;
+    Instance& inst = it->second;
+    if (wipe) {
+      Decommission(inst, now, out);
+    } else if (HasLiveTask(inst)) {
+      KillTask(inst, now, out);
+    } else {
+      continue;
+    }
+    killed.push_back(inst);
+  }
+  Reconcile(now, out);
+  return killed;
+}
+
+absl::Status ServiceScheduler::ResetDelay(const PathId& app_id, Timestamp now, Output* out) {
+  if (FindApp(root_, app_id) == nullptr) {
+    return absl::NotFoundError(StrCat("App '", app_id, "' does not exist"));
+  }
+  delays_.Reset(app_id);
+  Reconcile(now, out);
+  return absl::OkStatus();
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+std::vector<const Instance*> ServiceScheduler::InstancesOf(const PathId& app_id) const {
+  std::vector<const Instance*> out;
+  for (const auto& [id, inst] : instances_) {
+    if (inst.app_id == app_id) out.push_back(&inst);
+  }
+  return out;
+}
+
+const Instance* ServiceScheduler::FindInstance(const InstanceId& id) const {
+  auto it = instances_.find(id);
+  return it == instances_.end() ? nullptr : &it->second;
+}
+
+const Instance* ServiceScheduler::FindByTaskId(std::string_view task_id) const {
+  auto it = by_task_id_.find(task_id);
+  return it == by_task_id_.end() ? nullptr : FindInstance(it->second);
+}
+
+std::vector<std::string> ServiceScheduler::DeploymentsOf(const PathId& app_id) const {
+  std::vector<std::string> out;
+  for (const auto& [id, d] : deployments_) {
+    std::vector<PathId> affected = AffectedAppIds(d.plan);
+    if (std::binary_search(affected.begin(), affected.end(), app_id)) out.push_back(id);
+  }
+  return out;
+}
+
+bool ServiceScheduler::InDeployment(const PathId& app_id) const {
+  return !DeploymentsOf(app_id).empty();
+}
+
+bool ServiceScheduler::IsCurrent(const Instance& instance, const AppDefinition& app) const {
+  // Launched from a version with the app's config: not before its last config change, and not
+  // after its version (a reverted app goes back to an older version: newer instances are old).
+  return instance.app_version >= app.version_info.last_config_change_at &&
+         instance.app_version <= app.version;
+}
+
+bool ServiceScheduler::IsHealthy(const Instance& instance, const AppDefinition& app) const {
+  if (instance.condition != Condition::kRunning) return false;
+  if (app.health_checks.empty()) return true;
+  if (instance.healthy) return *instance.healthy;
+  return options_.trust_running_as_healthy;
+}
+
+TaskCounts ServiceScheduler::CountsOf(const AppDefinition& app) const {
+  TaskCounts c;
+  for (const Instance* i : InstancesOf(app.id)) {
+    switch (i->condition) {
+      case Condition::kProvisioned:
+      case Condition::kStaging:
+      case Condition::kStarting:
+        c.staged++;
+        break;
+      case Condition::kRunning:
+        c.running++;
+        if (!app.health_checks.empty() && i->healthy) {
+          (*i->healthy ? c.healthy : c.unhealthy)++;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return c;
+}
+
+TaskView ServiceScheduler::TaskViewOf(const Instance& instance) const {
+  TaskView t;
+  t.app_id = instance.app_id;
+  t.id = instance.task_id;
+  t.agent_id = instance.agent_id;
+  t.host = instance.hostname;
+  t.state = std::string(model::TaskStateName(instance.task_state));
+  t.staged_at = instance.staged_at;
+  t.started_at = instance.started_at;
+  t.version = instance.app_version;
+  t.ports = instance.host_ports;
+  if (const AppDefinition* app = FindApp(root_, instance.app_id)) {
+    t.service_ports = ServicePorts(*app);
+  }
+  t.role = instance.role.empty() ? "*" : instance.role;
+  return t;
+}
+
+const AppFailure* ServiceScheduler::LastFailureOf(const PathId& app_id) const {
+  auto it = failures_.find(app_id);
+  return it == failures_.end() ? nullptr : &it->second;
+}
+
+std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now) const {
+  std::map<PathId, QueueEntry> entries;
+  for (const auto& [id, inst] : instances_) {
+    if (inst.goal != Goal::kRunning || inst.condition != Condition::kScheduled) continue;
+    QueueEntry& e = entries[inst.app_id];
+    if (e.count == 0) {
+      if (auto s = queue_stats_.find(inst.app_id); s != queue_stats_.end()) e = s->second;
+      e.app_id = inst.app_id;
+      e.since = inst.condition_since;
+    }
+    e.count++;
+    e.since = std::min(e.since, inst.condition_since);
+  }
+  std::vector<QueueEntry> out;
+  for (auto& [id, e] : entries) {
+    if (const AppDefinition* app = FindApp(root_, id)) {
+      if (const LaunchDelays::Delay* d = delays_.Find(*app); d != nullptr && d->Until() > now) {
+        e.delayed_until = d->Until();
+      }
+    }
+    e.overdue = now - e.since >= options_.task_launch_timeout;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void ServiceScheduler::PublishEvent(MarathonEvent event, Output* out) {
+  out->commands.push_back(cmd::Publish{std::move(event)});
+}
+
+}  // namespace atl::marathonlike

@@ -1,0 +1,375 @@
+// ServiceScheduler: the state machine of the Marathon-compatible service scheduler
+// (reference/marathon.md §2-§4). It owns the root group, the running deployments, every
+// instance and the launch queue, and decides what the shell (core/cmd/scheduler_runtime) then
+// does: driver calls to the master, store writes, events on /v2/events, wake-ups.
+// Deterministic: time is a parameter, ids come from a seeded Random, no I/O.
+//
+// Two kinds of input:
+//   - Handle(Input): what the master says through the driver (offers, status updates,
+//     subscription changes) and the passing of time (Tick);
+//   - the API operations (Deploy, KillInstances, CancelDeployment, ResetDelay): the REST layer
+//     (v2_api.h) builds the new root group with root_group.h and hands it over; each returns
+//     its answer now and appends its commands to an Output.
+//
+// Instances. An instance is one copy of an app, with a stable InstanceId; each launch of it is
+// a task ("<app>.instance-<uuid>._app.<incarnation>"). Goal Running: a terminal task is
+// relaunched (next incarnation) through the launch queue, with the app's backoff. Goal
+// Decommissioned: its task is killed (KILL resent every `kill_retry` until terminal) and the
+// instance is forgotten once terminal. An instance is "counted" for its app when its goal is
+// Running and it is not UnreachableInactive; outside deployments the scheduler keeps every
+// app's counted instances equal to `instances` (Marathon's scale check), so an instance that is
+// unreachable past `unreachableStrategy.inactiveAfterSeconds` gets a replacement, and one that
+// comes back makes the app one over and is scaled down (killSelection).
+//
+// Deployments run their steps in order; a step is done when all its actions are:
+//   Start    at once (Marathon's placeholder);
+//   Stop     every instance decommissioned and gone (then app_terminated_event);
+//   Scale    counted == target, all of them healthy and ready, decommissioned ones gone;
+//   Restart  DecideReplaceStep (restart_strategy.h) says done; it is re-run on every change.
+// Healthy: running and (no health checks, or TaskStatus.healthy; until the executor runs
+// checks — the healthchecks issue — `SchedulerOptions::trust_running_as_healthy` counts
+// RUNNING as healthy for apps with checks too).
+// An instance is "current" when it runs the app's config: last_config_change_at <= its
+// app_version <= version (a scale-only change does not make instances old; after a revert to
+// an older version, instances of the newer one are old).
+//
+// Safety invariants (tests/marathonlike/service_scheduler_test.cc, tests/sim):
+//   - a task is launched only from an offer the scheduler holds, and only for an instance in
+//     Scheduled with goal Running, at most once per incarnation;
+//   - during a restart, healthy instances never drop below the healthy floor because of our
+//     kills, and running instances never exceed maxCapacity (restart_strategy.h);
+//   - every write to durable state is in the Output before the answer that depends on it (the
+//     shell commits the Output's store commands before it sends anything of the same turn).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/base/random.h"
+#include "core/base/time.h"
+#include "core/model/info.h"
+#include "marathonlike/app_info.h"
+#include "marathonlike/events.h"
+#include "marathonlike/group.h"
+#include "marathonlike/instance.h"
+#include "marathonlike/launch_delay.h"
+#include "marathonlike/offer_match.h"
+#include "marathonlike/plan.h"
+#include "marathonlike/task_json.h"
+
+namespace atl::marathonlike {
+
+struct SchedulerOptions {
+  // The default role of apps that name none and are not under an enforceRole group
+  // (Marathon's --mesos_role).
+  std::string default_role = "*";
+  MatchOptions match;  // max_instances_per_offer, constraint hook
+  // Declined offers stay away this long when nothing waits to launch (Marathon's
+  // --decline_offer_duration), and `decline_busy` when instances wait but did not fit.
+  Duration decline_idle = Duration::Seconds(120);
+  Duration decline_busy = Duration::Seconds(5);
+  // KILL is resent while a killed task is not terminal (Marathon's --kill_retry_timeout).
+  Duration kill_retry = Duration::Seconds(10);
+  // A task still STAGING/STARTING (or a launch without any update) after this is killed and
+  // relaunched (Marathon's --task_launch_timeout, 5 min).
+  Duration task_launch_timeout = Duration::Minutes(5);
+  // Implicit reconciliation of every task (Marathon's --reconciliation_interval, 10 min).
+  Duration reconcile_interval = Duration::Minutes(10);
+  // Service ports for portDefinitions with port 0 (Marathon's --local_port_min/max).
+  int service_port_min = 10000;
+  int service_port_max = 20000;
+  // App and root-group versions kept per app (Marathon's --max_versions).
+  int max_versions = 50;
+  // See the file comment (Healthy).
+  bool trust_running_as_healthy = true;
+};
+
+// One instance as the scheduler keeps it (and stores it).
+struct Instance : InstanceView {
+  int incarnation = 0;  // of the current (or next) task; 0 before the first launch
+  std::string task_id;  // the current task; "" while never launched
+  model::TaskState task_state = model::TaskState::kStaging;  // last Mesos state of task_id
+  std::string message;                                       // its last status message
+  std::optional<bool> healthy;                               // TaskStatus.healthy, if any
+  std::vector<int> host_ports;
+  std::string role;  // the role its resources were allocated to
+  std::optional<Timestamp> unreachable_since;
+  std::optional<Timestamp> kill_sent_at;  // the last KILL sent for task_id
+  bool operator==(const Instance&) const = default;
+};
+
+// A deployment in flight.
+struct Deployment {
+  DeploymentPlan plan;
+  int current_step = 0;  // 0-based index of the step being run (== steps.size(): finishing)
+  Timestamp started_at;
+  Timestamp step_started_at;
+  // When it fails if no step completed since step_started_at (the smallest
+  // deploymentProgressDeadlineSeconds of its apps); unset: never.
+  std::optional<Duration> progress_deadline;
+  bool operator==(const Deployment&) const = default;
+};
+
+// A task failure remembered per app (`lastTaskFailure`).
+struct AppFailure {
+  TaskFailure failure;
+  Timestamp version;  // the app version of the failed task
+  bool operator==(const AppFailure&) const = default;
+};
+
+// Everything the scheduler stores, as Recover hands it back.
+struct StoredState {
+  std::optional<std::string> framework_id;
+  Group root;
+  std::vector<Deployment> deployments;
+  std::vector<Instance> instances;
+  // Stored versions per app and of the root group, oldest first.
+  std::map<PathId, std::vector<Timestamp>> app_versions;
+  std::vector<Timestamp> root_versions;
+  bool operator==(const StoredState&) const = default;
+};
+
+namespace in {
+// The stored state, given once before anything else (empty on a fresh store).
+struct Recover {
+  StoredState state;
+};
+struct Subscribed {
+  std::string framework_id;
+  bool resubscribed = false;  // a later SUBSCRIBED of the same driver
+  std::string master;         // "host:port", for scheduler_registered_event
+};
+struct Disconnected {};
+struct Offers {
+  std::vector<model::Offer> offers;
+};
+struct OfferRescinded {
+  model::OfferId offer_id;
+};
+struct StatusUpdate {
+  model::TaskStatus status;
+};
+struct AgentLost {
+  model::AgentId agent_id;
+};
+struct Tick {};
+}  // namespace in
+
+using Input = std::variant<in::Recover, in::Subscribed, in::Disconnected, in::Offers,
+                           in::OfferRescinded, in::StatusUpdate, in::AgentLost, in::Tick>;
+
+namespace cmd {
+// ---- driver calls ----
+struct Launch {
+  std::vector<model::OfferId> offer_ids;  // one offer (several from one agent are not pooled)
+  std::vector<model::TaskInfo> tasks;
+  Duration refuse;  // filters for what is left of the offer
+};
+struct Decline {
+  model::OfferId offer_id;
+  Duration refuse;
+};
+struct Kill {
+  model::TaskId task_id;
+  std::optional<model::AgentId> agent_id;
+};
+// Explicit for the given tasks; implicit (every task) when empty.
+struct Reconcile {
+  std::vector<model::TaskStatus> tasks;
+};
+struct Revive {};
+struct Suppress {};
+// ---- durable state: the shell commits these before sending anything of the same Output ----
+struct PutFrameworkId {
+  std::string framework_id;
+};
+// The current root group, also kept as the root version `root.version` (GET
+// /v2/groups/versions, PUT /v2/groups with "version"); older ones go with RemoveRootVersion.
+struct PutRoot {
+  Group root;
+};
+struct RemoveRootVersion {
+  Timestamp version;
+};
+// One app version (GET /v2/apps/{id}/versions/{version}, rollback).
+struct PutAppVersion {
+  AppDefinition app;
+};
+struct RemoveAppVersion {
+  PathId app_id;
+  Timestamp version;
+};
+struct PutDeployment {
+  Deployment deployment;
+};
+struct RemoveDeployment {
+  std::string id;
+};
+struct PutInstance {
+  Instance instance;
+};
+struct RemoveInstance {
+  InstanceId id;
+};
+// ---- everything else ----
+struct Publish {
+  MarathonEvent event;
+};
+struct WakeAt {
+  Timestamp at;
+};
+}  // namespace cmd
+
+using Command =
+    std::variant<cmd::Launch, cmd::Decline, cmd::Kill, cmd::Reconcile, cmd::Revive, cmd::Suppress,
+                 cmd::PutFrameworkId, cmd::PutRoot, cmd::RemoveRootVersion, cmd::PutAppVersion,
+                 cmd::RemoveAppVersion, cmd::PutDeployment, cmd::RemoveDeployment, cmd::PutInstance,
+                 cmd::RemoveInstance, cmd::Publish, cmd::WakeAt>;
+
+// Whether a command writes durable state (Put*/Remove*).
+bool IsDurable(const Command& command);
+
+struct Output {
+  std::vector<Command> commands;
+};
+
+// /v2/queue: one app waiting to launch.
+struct QueueEntry {
+  PathId app_id;
+  int count = 0;  // instances waiting to launch
+  std::optional<Timestamp> delayed_until;
+  bool overdue = false;  // waiting longer than task_launch_timeout
+  Timestamp since;       // when the oldest waiting instance was queued
+  // processedOffersSummary: offers looked at since the app started waiting, and per reason
+  // (offer_match.h names) how many were rejected; the last offers' reasons.
+  int64_t processed_offers = 0;
+  int64_t unused_offers = 0;
+  std::map<std::string, int64_t> rejected_by_reason;
+  std::optional<Timestamp> last_used_offer_at;
+  std::optional<Timestamp> last_unused_offer_at;
+};
+
+class ServiceScheduler {
+ public:
+  ServiceScheduler(SchedulerOptions options, uint64_t seed);
+
+  Output Handle(const Input& input, Timestamp now);
+
+  // ---- API operations ----
+
+  struct DeployOptions {
+    bool force = false;  // cancel conflicting deployments (without revert) instead of 409
+    // Instances to kill first, per app, for scale-only changes (DELETE ...?scale=true).
+    std::map<PathId, std::vector<InstanceId>> to_kill;
+  };
+  // The answer to a write that conflicts with running deployments (409).
+  struct Conflict {
+    std::vector<std::string> deployment_ids;
+  };
+  // Makes `target` the root group: fills each new or changed app's role and dynamic service
+  // ports, checks it (CheckRoot), stores it, and starts the deployment from the current root to
+  // it (an empty plan completes at once). Errors: InvalidArgument (CheckRoot, service ports
+  // exhausted) -> 422; a Conflict -> 409 unless `force`.
+  using DeployResult = std::variant<DeploymentPlan, Conflict, absl::Status>;
+  DeployResult Deploy(Group target, const DeployOptions& options, Timestamp now, Output* out);
+
+  // The plan Deploy would run (PUT /v2/groups?dryRun=true), without changing anything.
+  absl::StatusOr<DeploymentPlan> DryRun(Group target, Timestamp now) const;
+
+  // DELETE /v2/deployments/{id}: without force, revert through a new deployment (its plan is
+  // returned); with force, just stop it (nullopt). NotFound for an unknown id.
+  absl::StatusOr<std::optional<DeploymentPlan>> CancelDeployment(const std::string& id, bool force,
+                                                                 Timestamp now, Output* out);
+
+  // Kills the tasks of `instances` (DELETE /v2/apps/{id}/tasks, POST /v2/tasks/delete):
+  //   plain: the task is killed and the instance relaunched (a new incarnation);
+  //   wipe:  the instance is decommissioned and forgotten; the scale check launches a new one.
+  // With scale, use Deploy with DeployOptions::to_kill instead. Returns the instances killed
+  // (unknown ids are skipped).
+  std::vector<Instance> KillInstances(const std::vector<InstanceId>& instances, bool wipe,
+                                      Timestamp now, Output* out);
+
+  // DELETE /v2/queue/{id}/delay. NotFound if the app does not exist.
+  absl::Status ResetDelay(const PathId& app_id, Timestamp now, Output* out);
+
+  // ---- views for the REST layer ----
+  const Group& root() const { return root_; }
+  const std::map<std::string, Deployment>& deployments() const { return deployments_; }
+  const std::map<InstanceId, Instance>& instances() const { return instances_; }
+  // The instances of one app (any goal), by id.
+  std::vector<const Instance*> InstancesOf(const PathId& app_id) const;
+  const Instance* FindInstance(const InstanceId& id) const;
+  // The instance whose current task is `task_id`.
+  const Instance* FindByTaskId(std::string_view task_id) const;
+  // Ids of the deployments whose plan affects `app_id`.
+  std::vector<std::string> DeploymentsOf(const PathId& app_id) const;
+  TaskCounts CountsOf(const AppDefinition& app) const;
+  TaskView TaskViewOf(const Instance& instance) const;
+  const AppFailure* LastFailureOf(const PathId& app_id) const;
+  std::vector<QueueEntry> Queue(Timestamp now) const;
+  const std::map<PathId, std::vector<Timestamp>>& app_versions() const { return app_versions_; }
+  const std::vector<Timestamp>& root_versions() const { return root_versions_; }
+  const std::optional<std::string>& framework_id() const { return framework_id_; }
+  bool subscribed() const { return subscribed_; }
+  const SchedulerOptions& options() const { return options_; }
+
+  // Whether the instance counts as healthy for deployments (see the file comment).
+  bool IsHealthy(const Instance& instance, const AppDefinition& app) const;
+
+ private:
+  void Recover(const StoredState& state, Timestamp now, Output* out);
+  void OnSubscribed(const in::Subscribed& s, Timestamp now, Output* out);
+  void OnOffers(const std::vector<model::Offer>& offers, Timestamp now, Output* out);
+  void OnStatus(const model::TaskStatus& status, Timestamp now, Output* out);
+  void OnAgentLost(const model::AgentId& agent_id, Timestamp now, Output* out);
+  void OnTick(Timestamp now, Output* out);
+
+  // Drives every deployment and the scale check until nothing changes; emits revive/suppress
+  // and the next wake-up.
+  void Reconcile(Timestamp now, Output* out);
+  bool AdvanceDeployment(Deployment& d, Timestamp now, Output* out);  // true when finished
+  bool RunAction(const Action& action, Deployment& d, Timestamp now, Output* out);  // done?
+  void ScaleCheck(const AppDefinition& app, Timestamp now, Output* out);
+  bool ScaleTo(const AppDefinition& app, int target, const std::vector<InstanceId>& to_kill,
+               Timestamp now, Output* out);                                // true when settled
+  bool RestartStep(const AppDefinition& app, Timestamp now, Output* out);  // true when done
+  void StartDeployment(DeploymentPlan plan, Timestamp now, Output* out);
+  void FinishDeployment(const std::string& id, bool success, std::optional<std::string> reason,
+                        Timestamp now, Output* out);
+
+  Instance& NewInstance(const AppDefinition& app, Timestamp now, Output* out);
+  void Decommission(Instance& instance, Timestamp now, Output* out);
+  void KillTask(Instance& instance, Timestamp now, Output* out);
+  void SetCondition(Instance& instance, Condition condition, Timestamp now, Output* out);
+  void Store(const Instance& instance, Output* out);
+  void Expunge(const InstanceId& id, Output* out);
+  void PutRootAndVersions(const Group& old_root, Timestamp now, Output* out);
+  absl::Status PrepareTarget(Group& target, Timestamp now) const;
+  bool IsCurrent(const Instance& instance, const AppDefinition& app) const;
+  bool InDeployment(const PathId& app_id) const;
+  void PublishEvent(MarathonEvent event, Output* out);
+
+  SchedulerOptions options_;
+  Random random_;
+  std::optional<std::string> framework_id_;
+  bool subscribed_ = false;
+  bool suppressed_ = false;
+  bool offers_state_known_ = false;  // whether suppressed_ is what the master has
+  Group root_;
+  std::map<std::string, Deployment> deployments_;
+  std::map<InstanceId, Instance> instances_;
+  std::map<std::string, InstanceId, std::less<>> by_task_id_;
+  std::map<PathId, std::vector<Timestamp>> app_versions_;
+  std::vector<Timestamp> root_versions_;
+  LaunchDelays delays_;
+  std::map<PathId, AppFailure> failures_;
+  std::map<PathId, QueueEntry> queue_stats_;
+  std::optional<Timestamp> next_reconcile_;
+};
+
+}  // namespace atl::marathonlike
