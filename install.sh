@@ -14,6 +14,8 @@ PACKAGES=(
   tar gzip bzip2 xz-utils unzip ca-certificates
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev zookeeper python3 curl
+  # benchmarks: wrk drives /v2 load, nginx serves the same bytes as the ceiling
+  wrk nginx-light
 )
 
 SUDO=""
