@@ -110,13 +110,21 @@ void ServiceScheduler::Recover(const StoredState& state, Timestamp now, Output* 
   framework_id_ = state.framework_id;
   root_ = state.root;
   deployments_.clear();
+  undone_.clear();
   for (const Deployment& d : state.deployments) deployments_[d.plan.id] = d;
   instances_.clear();
   by_task_id_.clear();
+  by_app_.clear();
+  scheduled_.clear();
+  due_.clear();
+  due_at_.clear();
   for (const Instance& i : state.instances) {
-    instances_[i.id] = i;
+    auto [it, inserted] = instances_.emplace(i.id, i);
     if (!i.task_id.empty()) by_task_id_[i.task_id] = i.id;
+    Index(it->second);
   }
+  RecomputeLocks();
+  for (const auto& [id, app] : TransitiveApps(root_)) dirty_.insert(id);
   app_versions_ = state.app_versions;
   root_versions_ = state.root_versions;
   next_reconcile_ = now;
@@ -174,11 +182,17 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
   for (const model::Offer& offer : offers) {
     if (!subscribed_) break;  // offers died with the stream
     // Apps with instances waiting and not delayed, in app id order (deterministic).
-    std::map<PathId, std::vector<InstanceId>> waiting;
-    for (const auto& [id, i] : instances_) {
-      if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
-        waiting[i.app_id].push_back(id);
+    // (At most max_instances_per_offer of each: no more fit one offer.)
+    std::vector<std::pair<PathId, std::vector<InstanceId>>> waiting;
+    for (const auto& [app_id, ids] : scheduled_) {
+      std::vector<InstanceId> some;
+      for (const InstanceId& id : ids) {
+        if (static_cast<int>(some.size()) >= std::max(1, options_.match.max_instances_per_offer)) {
+          break;
+        }
+        some.push_back(id);
       }
+      waiting.emplace_back(app_id, std::move(some));
     }
     model::Offer remaining = offer;
     std::vector<model::TaskInfo> tasks;
@@ -229,13 +243,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
       }
     }
     // Anything still waiting after this offer?
-    bool still_waiting = false;
-    for (const auto& [id, i] : instances_) {
-      if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
-        still_waiting = true;
-        break;
-      }
-    }
+    bool still_waiting = !scheduled_.empty();
     Duration refuse =
         (anything_waits && still_waiting) ? options_.decline_busy : options_.decline_idle;
     if (!tasks.empty()) {
@@ -351,8 +359,14 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
 }
 
 void ServiceScheduler::OnTick(Timestamp now, Output* out) {
-  std::vector<InstanceId> expunge;
-  for (auto& [id, inst] : instances_) {
+  // Only instances with something due (kill retry, launch timeout, unreachable strategy).
+  std::vector<InstanceId> due;
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now; ++it)
+    due.push_back(it->second);
+  for (const InstanceId& id : due) {
+    auto found = instances_.find(id);
+    if (found == instances_.end()) continue;
+    Instance& inst = found->second;
     const AppDefinition* app = FindApp(root_, inst.app_id);
     // Resend KILL for tasks that do not die.
     if (inst.kill_sent_at && HasLiveTask(inst) && now - *inst.kill_sent_at >= options_.kill_retry) {
@@ -369,7 +383,7 @@ void ServiceScheduler::OnTick(Timestamp now, Output* out) {
               model::TaskId(inst.task_id),
               inst.agent_id.empty() ? std::nullopt : std::optional(model::AgentId(inst.agent_id))});
         }
-        expunge.push_back(id);
+        Expunge(id, out);
         continue;
       }
       if (inst.condition == Condition::kUnreachable &&
@@ -383,8 +397,9 @@ void ServiceScheduler::OnTick(Timestamp now, Output* out) {
         !inst.kill_sent_at && now - inst.condition_since >= options_.task_launch_timeout) {
       KillTask(inst, now, out);
     }
+    // Nothing changed (e.g. the deadline moved): keep the index right.
+    if (instances_.contains(id)) Index(instances_.at(id));
   }
-  for (const InstanceId& id : expunge) Expunge(id, out);
   if (subscribed_ && next_reconcile_ && now >= *next_reconcile_) {
     out->commands.push_back(cmd::Reconcile{});
     next_reconcile_ = now + options_.reconcile_interval;
@@ -407,35 +422,27 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
     }
     if (!any_finished) break;
   }
-  // Scale check of every app no deployment holds.
-  for (const auto& [id, app] : TransitiveApps(root_)) {
-    if (!InDeployment(id)) ScaleCheck(*app, now, out);
-  }
-  // Instances of apps that no longer exist and no deployment stops (should not happen).
-  for (auto& [id, inst] : instances_) {
-    if (inst.goal == Goal::kRunning && FindApp(root_, inst.app_id) == nullptr &&
-        !InDeployment(inst.app_id)) {
-      Decommission(inst, now, out);
+  // Scale check of the apps that changed and that no deployment holds. Instances of an app that
+  // no longer exists (its Stop was cancelled by a forced deployment) are decommissioned.
+  std::set<PathId> dirty;
+  dirty.swap(dirty_);
+  for (const PathId& id : dirty) {
+    if (InDeployment(id)) continue;
+    if (const AppDefinition* app = FindApp(root_, id)) {
+      ScaleCheck(*app, now, out);
+    } else {
+      for (const InstanceId& iid : InstanceIdsOf(id)) {
+        if (auto it = instances_.find(iid); it != instances_.end())
+          Decommission(it->second, now, out);
+      }
     }
   }
-  std::vector<InstanceId> gone;
-  for (const auto& [id, inst] : instances_) {
-    if (inst.goal != Goal::kRunning && !HasLiveTask(inst)) gone.push_back(id);
-  }
-  for (const InstanceId& id : gone) Expunge(id, out);
+  dirty_.clear();
 
   // Offers: wanted while any instance waits to launch.
-  bool wants = false;
-  std::optional<Timestamp> wake;
-  for (const auto& [id, inst] : instances_) {
-    if (inst.goal == Goal::kRunning && inst.condition == Condition::kScheduled) wants = true;
-  }
+  bool wants = !scheduled_.empty();
   for (auto it = queue_stats_.begin(); it != queue_stats_.end();) {
-    bool waiting = false;
-    for (const Instance* i : InstancesOf(it->first)) {
-      if (i->goal == Goal::kRunning && i->condition == Condition::kScheduled) waiting = true;
-    }
-    it = waiting ? std::next(it) : queue_stats_.erase(it);
+    it = scheduled_.contains(it->first) ? std::next(it) : queue_stats_.erase(it);
   }
   if (subscribed_) {
     if (wants && (suppressed_ || !offers_state_known_)) {
@@ -450,28 +457,11 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
   }
 
   // The next moment something is due.
-  for (const auto& [id, inst] : instances_) {
-    if (inst.kill_sent_at && HasLiveTask(inst))
-      MinInto(wake, *inst.kill_sent_at + options_.kill_retry);
-    if (inst.condition == Condition::kProvisioned || inst.condition == Condition::kStaging ||
-        inst.condition == Condition::kStarting) {
-      MinInto(wake, inst.condition_since + options_.task_launch_timeout);
-    }
-    if (inst.unreachable_since) {
-      if (const AppDefinition* app = FindApp(root_, inst.app_id);
-          app != nullptr && !app->unreachable_strategy.disabled) {
-        MinInto(wake,
-                *inst.unreachable_since +
-                    Duration::FromSecondsDouble(app->unreachable_strategy.inactive_after_seconds));
-        MinInto(wake,
-                *inst.unreachable_since +
-                    Duration::FromSecondsDouble(app->unreachable_strategy.expunge_after_seconds));
-      }
-    }
-    if (inst.goal == Goal::kRunning && inst.condition == Condition::kScheduled) {
-      if (const AppDefinition* app = FindApp(root_, inst.app_id)) {
-        if (const LaunchDelays::Delay* d = delays_.Find(*app)) MinInto(wake, d->Until());
-      }
+  std::optional<Timestamp> wake;
+  if (!due_.empty()) MinInto(wake, due_.begin()->first);
+  for (const auto& [app_id, ids] : scheduled_) {
+    if (const AppDefinition* app = FindApp(root_, app_id)) {
+      if (const LaunchDelays::Delay* d = delays_.Find(*app)) MinInto(wake, d->Until());
     }
   }
   for (const auto& [id, d] : deployments_) {
@@ -496,11 +486,20 @@ bool ServiceScheduler::AdvanceDeployment(Deployment& d, Timestamp now, Output* o
   }
   while (d.current_step < static_cast<int>(d.plan.steps.size())) {
     const Step& step = d.plan.steps[d.current_step];
-    bool all_done = true;
-    for (const Action& action : step.actions) {
-      if (!RunAction(action, d, now, out)) all_done = false;
+    // The actions of the step not known to be done. A fresh step (or a recovered one) runs every
+    // action; later, only the actions whose app changed since are looked at again.
+    auto [undone_it, fresh] = undone_.try_emplace(id);
+    std::set<PathId>& undone = undone_it->second;
+    if (fresh) {
+      for (const Action& action : step.actions) undone.insert(action.app_id);
     }
-    if (!all_done) return false;
+    for (const Action& action : step.actions) {
+      if (!undone.contains(action.app_id)) continue;
+      if (!fresh && !dirty_.contains(action.app_id)) continue;
+      if (RunAction(action, d, now, out)) undone.erase(action.app_id);
+    }
+    if (!undone.empty()) return false;
+    undone_.erase(id);
     for (const Action& action : step.actions) {
       if (action.type == ActionType::kStop) {
         PublishEvent(AppTerminatedEvent{.app_id = action.app_id, .timestamp = now}, out);
@@ -528,12 +527,13 @@ bool ServiceScheduler::RunAction(const Action& action, Deployment& d, Timestamp 
     case ActionType::kStart:
       return true;
     case ActionType::kStop: {
-      bool done = true;
-      for (auto& [id, inst] : instances_) {
-        if (inst.app_id != action.app_id) continue;
-        if (inst.goal == Goal::kRunning) Decommission(inst, now, out);
-        done = false;  // still there: gone only once expunged
+      for (const InstanceId& id : InstanceIdsOf(action.app_id)) {
+        auto it = instances_.find(id);
+        if (it != instances_.end() && it->second.goal == Goal::kRunning) {
+          Decommission(it->second, now, out);
+        }
       }
+      bool done = InstanceIdsOf(action.app_id).empty();  // gone once every task ended
       if (done) {
         delays_.Reset(action.app_id);
         failures_.erase(action.app_id);
@@ -564,7 +564,9 @@ bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
   for (const Instance* i : InstancesOf(app.id)) views.push_back(*i);
   ScalingProposition p =
       ProposeScaling(views, to_kill, target, ParseKillSelection(app.kill_selection));
-  for (const InstanceId& id : p.to_decommission) Decommission(instances_.at(id), now, out);
+  for (const InstanceId& id : p.to_decommission) {
+    if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
+  }
   for (int k = 0; k < p.to_start; ++k) NewInstance(app, now, out);
   // Settled: `target` counted instances, all healthy and ready, the decommissioned ones gone.
   int counted = 0;
@@ -606,7 +608,9 @@ bool ServiceScheduler::RestartStep(const AppDefinition& app, Timestamp now, Outp
                         .ready = true});
   }
   ReplaceDecision decision = DecideReplaceStep(input);
-  for (const InstanceId& id : decision.decommission) Decommission(instances_.at(id), now, out);
+  for (const InstanceId& id : decision.decommission) {
+    if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
+  }
   for (int k = 0; k < decision.launch; ++k) NewInstance(app, now, out);
   return decision.done;
 }
@@ -632,6 +636,11 @@ void ServiceScheduler::StartDeployment(DeploymentPlan plan, Timestamp now, Outpu
         out);
   }
   out->commands.push_back(cmd::PutDeployment{d});
+  for (const PathId& id : AffectedAppIds(d.plan)) {
+    locked_[id]++;
+    dirty_.insert(id);
+  }
+  undone_.erase(d.plan.id);
   deployments_[d.plan.id] = std::move(d);
 }
 
@@ -642,6 +651,11 @@ void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
   if (it == deployments_.end()) return;
   DeploymentPlan plan = std::move(it->second.plan);
   deployments_.erase(it);
+  undone_.erase(id);
+  for (const PathId& app_id : AffectedAppIds(plan)) {
+    if (--locked_[app_id] <= 0) locked_.erase(app_id);
+    dirty_.insert(app_id);  // free again: the scale check looks at it
+  }
   out->commands.push_back(cmd::RemoveDeployment{id});
   if (success) {
     PublishEvent(DeploymentSuccessEvent{.id = id, .plan = std::move(plan), .timestamp = now}, out);
@@ -684,7 +698,7 @@ void ServiceScheduler::Decommission(Instance& instance, Timestamp now, Output* o
   if (HasLiveTask(instance)) {
     KillTask(instance, now, out);
   } else {
-    Store(instance, out);
+    Expunge(instance.id, out);  // nothing runs: forgotten at once
   }
 }
 
@@ -720,7 +734,87 @@ void ServiceScheduler::SetCondition(Instance& instance, Condition condition, Tim
 }
 
 void ServiceScheduler::Store(const Instance& instance, Output* out) {
+  Index(instance);
   out->commands.push_back(cmd::PutInstance{instance});
+}
+
+std::optional<Timestamp> ServiceScheduler::DueAt(const Instance& i) const {
+  std::optional<Timestamp> due;
+  if (i.kill_sent_at && HasLiveTask(i)) MinInto(due, *i.kill_sent_at + options_.kill_retry);
+  if ((i.condition == Condition::kProvisioned || i.condition == Condition::kStaging ||
+       i.condition == Condition::kStarting) &&
+      !i.kill_sent_at) {
+    MinInto(due, i.condition_since + options_.task_launch_timeout);
+  }
+  if (i.unreachable_since &&
+      (i.condition == Condition::kUnreachable || i.condition == Condition::kUnreachableInactive)) {
+    if (const AppDefinition* app = FindApp(root_, i.app_id);
+        app != nullptr && !app->unreachable_strategy.disabled) {
+      const UnreachableStrategy& u = app->unreachable_strategy;
+      if (i.condition == Condition::kUnreachable) {
+        MinInto(due, *i.unreachable_since + Duration::FromSecondsDouble(u.inactive_after_seconds));
+      }
+      MinInto(due, *i.unreachable_since + Duration::FromSecondsDouble(u.expunge_after_seconds));
+    }
+  }
+  return due;
+}
+
+void ServiceScheduler::Index(const Instance& i) {
+  by_app_[i.app_id].insert(i.id);
+  if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
+    scheduled_[i.app_id].insert(i.id);
+  } else if (auto it = scheduled_.find(i.app_id); it != scheduled_.end()) {
+    it->second.erase(i.id);
+    if (it->second.empty()) scheduled_.erase(it);
+  }
+  dirty_.insert(i.app_id);
+  std::optional<Timestamp> due = DueAt(i);
+  auto old = due_at_.find(i.id);
+  if (old != due_at_.end()) {
+    if (due && *due == old->second) return;
+    auto [lo, hi] = due_.equal_range(old->second);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == i.id) {
+        due_.erase(it);
+        break;
+      }
+    }
+    due_at_.erase(old);
+  }
+  if (due) {
+    due_.emplace(*due, i.id);
+    due_at_[i.id] = *due;
+  }
+}
+
+void ServiceScheduler::Unindex(const Instance& i) {
+  if (auto it = by_app_.find(i.app_id); it != by_app_.end()) {
+    it->second.erase(i.id);
+    if (it->second.empty()) by_app_.erase(it);
+  }
+  if (auto it = scheduled_.find(i.app_id); it != scheduled_.end()) {
+    it->second.erase(i.id);
+    if (it->second.empty()) scheduled_.erase(it);
+  }
+  if (auto old = due_at_.find(i.id); old != due_at_.end()) {
+    auto [lo, hi] = due_.equal_range(old->second);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == i.id) {
+        due_.erase(it);
+        break;
+      }
+    }
+    due_at_.erase(old);
+  }
+  dirty_.insert(i.app_id);
+}
+
+void ServiceScheduler::RecomputeLocks() {
+  locked_.clear();
+  for (const auto& [id, d] : deployments_) {
+    for (const PathId& app_id : AffectedAppIds(d.plan)) locked_[app_id]++;
+  }
 }
 
 void ServiceScheduler::Expunge(const InstanceId& id, Output* out) {
@@ -730,6 +824,7 @@ void ServiceScheduler::Expunge(const InstanceId& id, Output* out) {
     auto t = by_task_id_.find(it->second.task_id);
     if (t != by_task_id_.end() && t->second == id) by_task_id_.erase(t);
   }
+  Unindex(it->second);
   instances_.erase(it);
   out->commands.push_back(cmd::RemoveInstance{id});
 }
@@ -869,7 +964,8 @@ absl::StatusOr<std::optional<DeploymentPlan>> ServiceScheduler::CancelDeployment
     return std::optional<DeploymentPlan>();
   }
   Group reverted = RevertRoot(plan, root_, now);
-  DeployResult result = Deploy(std::move(reverted), DeployOptions{.force = true, .to_kill = {}}, now, out);
+  DeployResult result =
+      Deploy(std::move(reverted), DeployOptions{.force = true, .to_kill = {}}, now, out);
   if (auto* s = std::get_if<absl::Status>(&result)) return *s;
   return std::optional<DeploymentPlan>(std::get<DeploymentPlan>(std::move(result)));
 }
@@ -907,10 +1003,17 @@ absl::Status ServiceScheduler::ResetDelay(const PathId& app_id, Timestamp now, O
 
 std::vector<const Instance*> ServiceScheduler::InstancesOf(const PathId& app_id) const {
   std::vector<const Instance*> out;
-  for (const auto& [id, inst] : instances_) {
-    if (inst.app_id == app_id) out.push_back(&inst);
-  }
+  auto ids = by_app_.find(app_id);
+  if (ids == by_app_.end()) return out;
+  out.reserve(ids->second.size());
+  for (const InstanceId& id : ids->second) out.push_back(&instances_.at(id));
   return out;
+}
+
+std::vector<InstanceId> ServiceScheduler::InstanceIdsOf(const PathId& app_id) const {
+  auto ids = by_app_.find(app_id);
+  if (ids == by_app_.end()) return {};
+  return {ids->second.begin(), ids->second.end()};
 }
 
 const Instance* ServiceScheduler::FindInstance(const InstanceId& id) const {
@@ -932,9 +1035,7 @@ std::vector<std::string> ServiceScheduler::DeploymentsOf(const PathId& app_id) c
   return out;
 }
 
-bool ServiceScheduler::InDeployment(const PathId& app_id) const {
-  return !DeploymentsOf(app_id).empty();
-}
+bool ServiceScheduler::InDeployment(const PathId& app_id) const { return locked_.contains(app_id); }
 
 bool ServiceScheduler::IsCurrent(const Instance& instance, const AppDefinition& app) const {
   // Launched from a version with the app's config: not before its last config change, and not
@@ -997,16 +1098,18 @@ const AppFailure* ServiceScheduler::LastFailureOf(const PathId& app_id) const {
 
 std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now) const {
   std::map<PathId, QueueEntry> entries;
-  for (const auto& [id, inst] : instances_) {
-    if (inst.goal != Goal::kRunning || inst.condition != Condition::kScheduled) continue;
-    QueueEntry& e = entries[inst.app_id];
-    if (e.count == 0) {
-      if (auto s = queue_stats_.find(inst.app_id); s != queue_stats_.end()) e = s->second;
-      e.app_id = inst.app_id;
-      e.since = inst.condition_since;
+  for (const auto& [app_id, ids] : scheduled_) {
+    for (const InstanceId& id : ids) {
+      const Instance& inst = instances_.at(id);
+      QueueEntry& e = entries[inst.app_id];
+      if (e.count == 0) {
+        if (auto s = queue_stats_.find(inst.app_id); s != queue_stats_.end()) e = s->second;
+        e.app_id = inst.app_id;
+        e.since = inst.condition_since;
+      }
+      e.count++;
+      e.since = std::min(e.since, inst.condition_since);
     }
-    e.count++;
-    e.since = std::min(e.since, inst.condition_since);
   }
   std::vector<QueueEntry> out;
   for (auto& [id, e] : entries) {

@@ -348,6 +348,12 @@ class ServiceScheduler {
   void SetCondition(Instance& instance, Condition condition, Timestamp now, Output* out);
   void Store(const Instance& instance, Output* out);
   void Expunge(const InstanceId& id, Output* out);
+  // The indexes below follow every Store/Expunge.
+  void Index(const Instance& instance);
+  void Unindex(const Instance& instance);
+  std::optional<Timestamp> DueAt(const Instance& instance) const;
+  void RecomputeLocks();
+  std::vector<InstanceId> InstanceIdsOf(const PathId& app_id) const;
   void PutRootAndVersions(const Group& old_root, Timestamp now, Output* out);
   absl::Status PrepareTarget(Group& target, Timestamp now) const;
   bool IsCurrent(const Instance& instance, const AppDefinition& app) const;
@@ -364,6 +370,16 @@ class ServiceScheduler {
   std::map<std::string, Deployment> deployments_;
   std::map<InstanceId, Instance> instances_;
   std::map<std::string, InstanceId, std::less<>> by_task_id_;
+  // Indexes, so that an event costs what it touches, not the number of instances.
+  std::map<PathId, std::set<InstanceId>> by_app_;
+  std::map<PathId, std::set<InstanceId>> scheduled_;  // goal Running and Scheduled: the queue
+  std::multimap<Timestamp, InstanceId> due_;          // next kill retry / timeout / unreachable
+  std::map<InstanceId, Timestamp> due_at_;
+  std::set<PathId> dirty_;        // apps whose instances changed since the last Reconcile
+  std::map<PathId, int> locked_;  // apps affected by running deployments (how many)
+  // Per deployment: the apps of its current step whose action is not known to be done (in
+  // memory only; rebuilt by running every action of the step after a restart).
+  std::map<std::string, std::set<PathId>> undone_;
   std::map<PathId, std::vector<Timestamp>> app_versions_;
   std::vector<Timestamp> root_versions_;
   LaunchDelays delays_;
