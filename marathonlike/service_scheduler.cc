@@ -208,7 +208,8 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
       if (match.instances.empty()) {
         stats.unused_offers++;
         stats.last_unused_offer_at = now;
-        for (const std::string& reason : match.reasons) stats.rejected_by_reason[reason]++;
+        // Marathon's funnel: an offer is declined at the first check it fails.
+        if (!match.reasons.empty()) stats.rejected_by_reason[match.reasons.front()]++;
         continue;
       }
       stats.last_used_offer_at = now;
@@ -845,26 +846,32 @@ absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const
       if (p.port != 0) used.insert(p.port);
     }
   }
-  int next_port = options_.service_port_min;
+  // Roles first, then ports in two passes: apps that had ports reclaim them at the same index
+  // before new ones are handed out, so adding an app never moves another app's ports.
+  std::map<PathId, AppDefinition> before;
   for (auto& [id, app] : apps) {
+    before.emplace(id, *app);
     const AppDefinition* previous = FindApp(root_, id);
-    AppDefinition before = *app;
     if (!app->role || app->role->empty()) {
       app->role = previous != nullptr && previous->role
                       ? *previous->role
                       : DefaultRoleFor(target, id, options_.default_role);
     }
+    if (previous == nullptr) continue;
     for (size_t k = 0; k < app->port_definitions.size(); ++k) {
       PortDefinition& p = app->port_definitions[k];
-      if (p.port != 0) continue;
-      // Keep the port the app had at this index.
-      if (previous != nullptr && k < previous->port_definitions.size() &&
+      if (p.port == 0 && k < previous->port_definitions.size() &&
           previous->port_definitions[k].port != 0 &&
           !used.contains(previous->port_definitions[k].port)) {
         p.port = previous->port_definitions[k].port;
         used.insert(p.port);
-        continue;
       }
+    }
+  }
+  int next_port = options_.service_port_min;
+  for (auto& [id, app] : apps) {
+    for (PortDefinition& p : app->port_definitions) {
+      if (p.port != 0) continue;
       while (next_port <= options_.service_port_max && used.contains(next_port)) ++next_port;
       if (next_port > options_.service_port_max) {
         return absl::InvalidArgumentError(StrCat("No free service port left in ",
@@ -874,16 +881,17 @@ absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const
       p.port = next_port;
       used.insert(next_port);
     }
-    if (!(*app == before)) {
+    const AppDefinition& was = before.at(id);
+    if (!(*app == was)) {
       // Filling in what the client left to us is not a change by itself.
+      const AppDefinition* previous = FindApp(root_, id);
       *app = StampApp(previous, *app, now);
-      if (previous == nullptr || IsUpgrade(*previous, *app) ||
-          previous->instances != app->instances) {
-        // Keep the stamp the caller's write gave (e.g. a restart's lastConfigChangeAt).
-        if (before.version > app->version) {
-          app->version = before.version;
-          app->version_info = before.version_info;
-        }
+      // A real change keeps the stamp the caller's write gave.
+      bool changed = previous == nullptr || IsUpgrade(*previous, *app) ||
+                     previous->instances != app->instances;
+      if (changed && was.version > app->version) {
+        app->version = was.version;
+        app->version_info = was.version_info;
       }
     }
   }

@@ -243,10 +243,13 @@ struct QueueEntry {
   PathId app_id;
   int count = 0;  // instances waiting to launch
   std::optional<Timestamp> delayed_until;
-  bool overdue = false;  // waiting longer than task_launch_timeout
+  // Waiting longer than task_launch_timeout (for metrics; not Marathon's `delay.overdue`, which
+  // the REST layer derives from delayed_until).
+  bool overdue = false;
   Timestamp since;       // when the oldest waiting instance was queued
   // processedOffersSummary: offers looked at since the app started waiting, and per reason
-  // (offer_match.h names) how many were rejected; the last offers' reasons.
+  // (offer_match.h names) how many were declined at that stage of Marathon's funnel (role,
+  // constraint, cpus, mem, disk, gpus, ports: each offer counts once, at its first failure).
   int64_t processed_offers = 0;
   int64_t unused_offers = 0;
   std::map<std::string, int64_t> rejected_by_reason;

@@ -205,8 +205,9 @@ TEST(ServiceSchedulerTest, OffersThatDoNotFitAreCountedPerReason) {
   ASSERT_EQ(queue.size(), 1u);
   EXPECT_EQ(queue[0].processed_offers, 2);
   EXPECT_EQ(queue[0].unused_offers, 2);
+  // Declined at the first failing check of Marathon's funnel (cpus before mem).
   EXPECT_EQ(queue[0].rejected_by_reason["InsufficientCpus"], 2);
-  EXPECT_EQ(queue[0].rejected_by_reason["InsufficientMemory"], 2);
+  EXPECT_FALSE(queue[0].rejected_by_reason.contains("InsufficientMemory"));
   // Declined briefly: something still waits.
   auto decline = std::find_if(h.commands.begin(), h.commands.end(), [](const Command& c) {
     return std::holds_alternative<cmd::Decline>(c);
