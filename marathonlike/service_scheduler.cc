@@ -818,7 +818,8 @@ void ServiceScheduler::RecomputeLocks() {
   }
 }
 
-void ServiceScheduler::Expunge(const InstanceId& id, Output* out) {
+void ServiceScheduler::Expunge(const InstanceId& id_ref, Output* out) {
+  const InstanceId id = id_ref;  // the caller's may be the instance's own, erased below
   auto it = instances_.find(id);
   if (it == instances_.end()) return;
   if (!it->second.task_id.empty()) {

@@ -15,6 +15,7 @@
 #include "core/cmd/executor_runtime.h"
 #include "core/cmd/fetch_main.h"
 #include "core/cmd/master_runtime.h"
+#include "core/cmd/scheduler_runtime.h"
 #include "core/io/event_loop.h"
 #include "core/io/http_scheduler_driver.h"
 #include "core/io/log.h"
@@ -358,6 +359,104 @@ int RunAgent(const AgentFlags& f) {
   return 0;
 }
 
+struct SchedulerFlags {
+  std::string master = "127.0.0.1:5050";
+  int http_port = 8080;
+  std::string http_address = "127.0.0.1";
+  std::string work_dir = "atoll-work/scheduler";
+  std::string framework_name = "marathon";
+  std::string role = "*";
+  std::string user;
+  double failover_timeout = 7 * 86400.0;  // Marathon's --failover_timeout: one week
+  std::string hostname;
+  int64_t event_stream_max_bytes = 4 << 20;
+};
+
+void AddSchedulerFlags(CLI::App* app, SchedulerFlags& f, bool embedded) {
+  app->add_option("--http-port", f.http_port,
+                  "Port of the /v2 REST API and /v2/events (0 = any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->envname("ATOLL_HTTP_PORT");
+  if (embedded) return;
+  app->add_option("--master", f.master, "The master, HOST:PORT")->envname("ATOLL_MASTER");
+  app->add_option("--http-address", f.http_address, "Address the REST API listens on")
+      ->envname("ATOLL_HTTP_ADDRESS");
+  app->add_option("--work-dir", f.work_dir, "Directory for the scheduler's store")
+      ->envname("ATOLL_WORK_DIR");
+  app->add_option("--framework-name", f.framework_name, "Framework name given to the master")
+      ->envname("ATOLL_FRAMEWORK_NAME");
+  app->add_option("--role", f.role, "Role to subscribe with and the apps' default role")
+      ->envname("ATOLL_ROLE");
+  app->add_option("--user", f.user, "User tasks run as by default (default: the current user)")
+      ->envname("ATOLL_USER");
+  app->add_option("--failover-timeout", f.failover_timeout,
+                  "Seconds the master keeps the framework's tasks while no scheduler is "
+                  "connected")
+      ->check(CLI::Range(0.0, 365.0 * 86400))
+      ->envname("ATOLL_FAILOVER_TIMEOUT");
+  app->add_option("--hostname", f.hostname,
+                  "Hostname to advertise (default: --http-address, or the machine's name)")
+      ->envname("ATOLL_HOSTNAME");
+  app->add_option("--event-stream-max-bytes", f.event_stream_max_bytes,
+                  "A /v2/events client with more unread bytes is disconnected")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->envname("ATOLL_EVENT_STREAM_MAX_BYTES");
+}
+
+absl::StatusOr<SchedulerRuntimeOptions> ToSchedulerOptions(const SchedulerFlags& f) {
+  SchedulerRuntimeOptions o;
+  o.master = f.master;
+  o.http_address = f.http_address;
+  o.http_port = static_cast<uint16_t>(f.http_port);
+  o.work_dir = f.work_dir;
+  o.framework_name = f.framework_name;
+  if (f.framework_name.empty()) return absl::InvalidArgumentError("--framework-name is empty");
+  if (absl::Status s = model::ValidateRole(f.role); !s.ok()) {
+    return absl::InvalidArgumentError(StrCat("--role: ", s.message()));
+  }
+  o.role = f.role;
+  o.scheduler.default_role = f.role;
+  o.user = f.user;
+  o.failover_timeout_seconds = f.failover_timeout;
+  o.hostname = f.hostname;
+  o.max_event_stream_bytes = static_cast<size_t>(f.event_stream_max_bytes);
+  return o;
+}
+
+// `atoll scheduler`: the service scheduler against a remote master until SIGINT/SIGTERM. Its
+// tasks keep running; a restart with the same work dir takes the framework over again.
+int RunScheduler(const SchedulerFlags& f) {
+  absl::StatusOr<SchedulerRuntimeOptions> options = ToSchedulerOptions(f);
+  if (!options.ok()) {
+    spdlog::error("{}", std::string(options.status().message()));
+    return 2;
+  }
+  std::string host, path;
+  uint16_t port = 0;
+  if (!io::ParseMasterLocation(f.master, &host, &port, &path)) {
+    spdlog::error("--master: '{}' is not HOST:PORT", f.master);
+    return 2;
+  }
+  io::EventLoop loop;
+  io::RealClock clock;
+  SchedulerRuntime runtime(loop, clock, *options);
+  if (absl::Status s = runtime.Start(); !s.ok()) {
+    spdlog::error("cannot start the scheduler: {}", std::string(s.message()));
+    return 1;
+  }
+  loop.StopOnSignals([&](int signo) {
+    spdlog::info("signal {}: stopping (tasks keep running)", signo);
+    runtime.Stop();
+    loop.Stop();
+  });
+  loop.Run();
+  if (!runtime.fatal().ok()) {
+    spdlog::critical("stopped: {}", std::string(runtime.fatal().message()));
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace atl::cmd
 
@@ -415,6 +514,13 @@ int main(int argc, char** argv) {
 
   cmd::AgentFlags up_agent_flags;
   cmd::AddAgentFlags(up, up_agent_flags, /*embedded=*/true);
+  cmd::SchedulerFlags up_scheduler_flags;
+  cmd::AddSchedulerFlags(up, up_scheduler_flags, /*embedded=*/true);
+
+  cmd::SchedulerFlags scheduler_flags;
+  CLI::App* scheduler = app.add_subcommand(
+      "scheduler", "Run the service scheduler: Marathon's /v2 REST API against a master");
+  cmd::AddSchedulerFlags(scheduler, scheduler_flags, /*embedded=*/false);
 
   cmd::AgentFlags agent_flags;
   CLI::App* agent = app.add_subcommand("agent", "Run an agent: tasks on this machine");
@@ -445,6 +551,7 @@ int main(int argc, char** argv) {
     cmd::MasterFlags f = up_flags;
     f.work_dir = up_flags.work_dir + "/master";
     spdlog::info("atoll up: master on {}:{} with {} local agents", f.ip, f.port, up_agents);
+    auto scheduler_failed = std::make_shared<bool>(false);
     cmd::Embedded embedded =
         [&](io::EventLoop& loop, const Clock& clock,
             cmd::MasterRuntime& master) -> absl::StatusOr<std::function<void()>> {
@@ -470,13 +577,39 @@ int main(int argc, char** argv) {
         }
         agents->push_back(std::move(runtime));
       }
-      return std::function<void()>([agents] {
-        // Ctrl-C stops the cluster and the tasks it runs.
+      // The service scheduler, in-process against the embedded master.
+      cmd::SchedulerFlags sf = up_scheduler_flags;
+      sf.http_address = f.ip;
+      sf.work_dir = up_flags.work_dir + "/scheduler";
+      sf.master = StrCat(f.ip, ":", master.port());
+      absl::StatusOr<cmd::SchedulerRuntimeOptions> so = cmd::ToSchedulerOptions(sf);
+      if (!so.ok()) return so.status();
+      so->in_process_master = &master;
+      so->on_fatal = [&loop, scheduler_failed] {
+        *scheduler_failed = true;
+        loop.Stop();
+      };
+      auto scheduler = std::make_shared<cmd::SchedulerRuntime>(loop, clock, *so);
+      if (absl::Status s = scheduler->Start(); !s.ok()) {
+        return absl::Status(s.code(), StrCat("cannot start the scheduler: ", s.message()));
+      }
+      spdlog::info("atoll up: the Marathon /v2 API is at http://{}:{}/v2 (events: /v2/events)",
+                   f.ip, scheduler->http_port());
+      return std::function<void()>([agents, scheduler]() mutable {
+        // Ctrl-C stops the cluster and the tasks it runs; the scheduler goes first (its
+        // store keeps the apps, and its restart finds their tasks killed).
+        scheduler->Stop();
         for (auto& a : *agents) a->Stop(/*kill_tasks=*/true);
       });
     };
-    return cmd::RunMaster(f, 0, model::Resources(), embedded);
+    int code = cmd::RunMaster(f, 0, model::Resources(), embedded);
+    if (*scheduler_failed) {
+      spdlog::critical("atoll up: the scheduler's store failed; exiting");
+      return 1;
+    }
+    return code;
   }
+  if (scheduler->parsed()) return cmd::RunScheduler(scheduler_flags);
   if (agent->parsed()) return cmd::RunAgent(agent_flags);
   if (executor->parsed()) return cmd::RunCommandExecutor();
   if (fetch->parsed()) return cmd::RunFetch(fetch_request);

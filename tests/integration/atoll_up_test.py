@@ -23,8 +23,10 @@ check, fail = v1.check, v1.fail
 
 
 def start(atoll, port, work, *extra):
+    # The embedded scheduler's REST API gets a free port too (its default, 8080, may be taken).
     return subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(port),
-                             "--agents", "3", "--allocation-interval", "0.1", *extra],
+                             "--http-port", str(v1.free_port()), "--agents", "3",
+                             "--allocation-interval", "0.1", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

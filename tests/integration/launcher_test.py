@@ -46,7 +46,8 @@ def main():
     port = v1.free_port()
     work = os.path.realpath(tempfile.mkdtemp(prefix="atoll-launcher-"))
     os.chmod(work, 0o755)  # tasks running as another user must reach their sandbox
-    up = subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(port)],
+    up = subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(port),
+                           "--http-port", str(v1.free_port())],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         ra.wait_health(port)
