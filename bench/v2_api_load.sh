@@ -129,6 +129,8 @@ http {
   }
 }
 EOF
+chmod 755 "$WORK"
+chmod -R a+rX "$WORK/www"  # nginx's worker runs as nobody
 nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
 for _ in $(seq 100); do
@@ -148,7 +150,6 @@ done
 # Durable creates: every request a new app (wrk's Lua numbers them per thread).
 cat >"$WORK/post.lua" <<'EOF'
 local counter = 0
-local thread_id = 0
 local next_thread = 0
 function setup(thread)
   thread:set("thread_id", next_thread)

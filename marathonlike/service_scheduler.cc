@@ -62,6 +62,20 @@ std::string DefaultRoleFor(const Group& root, const PathId& app_id, const std::s
   return fallback;
 }
 
+// `g` with only the apps in `keep` (every group stays, with its dependencies).
+Group KeepApps(const Group& g, const std::set<PathId>& keep) {
+  Group out;
+  out.id = g.id;
+  out.dependencies = g.dependencies;
+  out.enforce_role = g.enforce_role;
+  out.version = g.version;
+  for (const auto& [id, app] : g.apps) {
+    if (keep.contains(id)) out.apps.emplace(id, app);
+  }
+  for (const auto& [id, child] : g.groups) out.groups.emplace(id, KeepApps(child, keep));
+  return out;
+}
+
 void MinInto(std::optional<Timestamp>& acc, Timestamp t) {
   if (!acc || t < *acc) acc = t;
 }
@@ -904,6 +918,13 @@ ServiceScheduler::DeployResult ServiceScheduler::Deploy(Group target, const Depl
   if (absl::Status s = PrepareTarget(target, now); !s.ok()) return s;
   DeploymentPlan plan =
       BuildPlan(UuidToString(random_.Uuid()), root_, target, now, options.to_kill);
+  // A plan keeps only the apps it affects: all that RevertRoot, the events and GET
+  // /v2/deployments read, and what makes a deployment O(its apps) to copy and store rather
+  // than O(every app).
+  std::vector<PathId> affected = AffectedAppIds(plan);
+  std::set<PathId> keep(affected.begin(), affected.end());
+  plan.original = KeepApps(plan.original, keep);
+  plan.target = KeepApps(plan.target, keep);
   std::vector<std::string> conflicts;
   for (const auto& [id, d] : deployments_) {
     if (IsAffectedBy(plan, d.plan)) conflicts.push_back(id);
@@ -950,14 +971,8 @@ void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, 
       versions.erase(versions.begin());
     }
   }
-  // Versions of deleted apps go with them.
-  for (const auto& [id, app] : TransitiveApps(old_root)) {
-    if (apps.contains(id)) continue;
-    auto it = app_versions_.find(id);
-    if (it == app_versions_.end()) continue;
-    for (Timestamp v : it->second) out->commands.push_back(cmd::RemoveAppVersion{id, v});
-    app_versions_.erase(it);
-  }
+  // Versions of deleted apps stay: root versions refer to them (rollback to before a delete).
+  (void)old_root;
 }
 
 absl::StatusOr<std::optional<DeploymentPlan>> ServiceScheduler::CancelDeployment(

@@ -105,6 +105,8 @@ struct Instance : InstanceView {
 
 // A deployment in flight.
 struct Deployment {
+  // Its original and target trees hold only the apps the plan affects (every group, without
+  // the other apps): enough to revert it, and small to store.
   DeploymentPlan plan;
   int current_step = 0;  // 0-based index of the step being run (== steps.size(): finishing)
   Timestamp started_at;

@@ -386,6 +386,73 @@ absl::StatusOr<T> Decode(std::string_view json, std::string_view what,
 
 absl::Status ReadGroupRoot(const JsonNode& n, Group* out) { return ReadGroupNode(n, "", out); }
 
+// ---- root groups by reference ----
+
+void WriteGroupRefs(JsonWriter& w, const Group& g) {
+  w.StartObject();
+  w.Key("id").String(g.id);
+  w.Key("version").String(FormatStoredTime(g.version));
+  w.Key("enforceRole").Bool(g.enforce_role);
+  w.Key("dependencies").StartArray();
+  for (const PathId& d : g.dependencies) w.String(d);
+  w.EndArray();
+  w.Key("apps").StartArray();
+  for (const auto& [id, app] : g.apps) {
+    w.StartObject();
+    w.Key("id").String(id);
+    w.Key("version").String(FormatStoredTime(app.version));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("groups").StartArray();
+  for (const auto& [id, child] : g.groups) WriteGroupRefs(w, child);
+  w.EndArray();
+  w.EndObject();
+}
+
+absl::Status ReadGroupRefs(const JsonNode& n, const AppResolver& resolve, Group* out) {
+  RETURN_IF_ERROR(n.ExpectObject());
+  RETURN_IF_ERROR(api::Req(n, "id", &out->id, ReadPathId));
+  RETURN_IF_ERROR(api::Req(n, "version", &out->version, ReadTime));
+  RETURN_IF_ERROR(api::Req(n, "enforceRole", &out->enforce_role));
+  RETURN_IF_ERROR(api::Array(n, "dependencies", &out->dependencies, ReadPathId));
+  JsonNode apps = n.Get("apps");
+  RETURN_IF_ERROR(apps.ExpectArray());
+  for (size_t i = 0; i < apps.Size(); ++i) {
+    JsonNode item = apps.At(i);
+    RETURN_IF_ERROR(item.ExpectObject());
+    PathId id;
+    Timestamp version;
+    RETURN_IF_ERROR(api::Req(item, "id", &id, ReadPathId));
+    RETURN_IF_ERROR(api::Req(item, "version", &version, ReadTime));
+    if (Parent(id) != out->id)
+      return item.Error(StrCat("app ", id, " is not a child of ", out->id));
+    if (out->apps.count(id) > 0) return item.Error(StrCat("duplicate app id ", id));
+    absl::StatusOr<AppDefinition> app = resolve(id, version);
+    if (!app.ok()) return item.Error(std::string(app.status().message()));
+    if (app->id != id || app->version != version) {
+      return item.Error(StrCat("the stored version of ", id, " is another app or version"));
+    }
+    out->apps.emplace(id, *std::move(app));
+  }
+  JsonNode groups = n.Get("groups");
+  RETURN_IF_ERROR(groups.ExpectArray());
+  for (size_t i = 0; i < groups.Size(); ++i) {
+    JsonNode item = groups.At(i);
+    Group child;
+    RETURN_IF_ERROR(ReadGroupRefs(item, resolve, &child));
+    if (Parent(child.id) != out->id) {
+      return item.Error(StrCat("group ", child.id, " is not a child of ", out->id));
+    }
+    if (out->groups.count(child.id) > 0 || out->apps.count(child.id) > 0) {
+      return item.Error(StrCat("duplicate group id ", child.id));
+    }
+    PathId id = child.id;
+    out->groups.emplace(std::move(id), std::move(child));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string FormatStoredTime(Timestamp t) {
@@ -408,6 +475,20 @@ std::string EncodeGroup(const Group& group) { return GroupToJson(group); }
 
 absl::StatusOr<Group> DecodeGroup(std::string_view json) {
   return Decode<Group>(json, "group", ReadGroupRoot);
+}
+
+std::string EncodeGroupRefs(const Group& group) {
+  JsonWriter w;
+  WriteGroupRefs(w, group);
+  return w.Finish();
+}
+
+absl::StatusOr<Group> DecodeGroupRefs(std::string_view json, const AppResolver& resolve) {
+  Group value;
+  absl::Status status = api::ParseJsonDocument(
+      json, "group", [&](const JsonNode& root) { return ReadGroupRefs(root, resolve, &value); });
+  if (!status.ok()) return AsDataLoss("group", status);
+  return value;
 }
 
 std::string EncodeInstance(const Instance& instance) {

@@ -38,6 +38,7 @@
 // namespace (or a format member), not a reinterpretation of these.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,15 @@ absl::StatusOr<AppDefinition> DecodeApp(std::string_view json);
 
 std::string EncodeGroup(const Group& group);
 absl::StatusOr<Group> DecodeGroup(std::string_view json);
+
+// A group tree whose apps are references {"id","version"} to stored app versions (the store
+// keeps each app version once, under its own key): what the store holds for the current root
+// and the root versions, so a write costs O(apps) small references, not every definition.
+// `resolve` gives the stored definition of (app id, version), or an error naming what is
+// missing; decoding fails (DataLoss) when any reference does not resolve.
+using AppResolver = std::function<absl::StatusOr<AppDefinition>(const PathId&, Timestamp)>;
+std::string EncodeGroupRefs(const Group& group);
+absl::StatusOr<Group> DecodeGroupRefs(std::string_view json, const AppResolver& resolve);
 
 std::string EncodeInstance(const Instance& instance);
 absl::StatusOr<Instance> DecodeInstance(std::string_view json);

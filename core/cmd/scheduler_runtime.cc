@@ -320,6 +320,10 @@ void SchedulerRuntime::Submit(m::Output out, Then then) {
     std::vector<io::KvStore::Op> more = ToOps(c);
     std::move(more.begin(), more.end(), std::back_inserter(ops));
   }
+  if (!ops.empty()) {
+    ++generation_;  // the state GETs read changed: cached answers are stale
+    get_cache_.clear();
+  }
   if (ops.empty() && in_flight_ == 0) {
     // Nothing to wait for: carry it out now (offers are answered without a loop turn's delay).
     Execute(out);
@@ -473,6 +477,17 @@ void SchedulerRuntime::Heartbeat() {
       });
 }
 
+io::HttpResponse SchedulerRuntime::ToHttpResponse(const m::V2Response& answer) {
+  io::HttpResponse response;
+  response.status = answer.status;
+  if (!answer.content_type.empty()) {
+    response.headers.emplace_back("Content-Type", answer.content_type);
+  }
+  for (const auto& [name, value] : answer.headers) response.headers.emplace_back(name, value);
+  response.body = answer.body;
+  return response;
+}
+
 void SchedulerRuntime::OnHttp(const io::HttpRequest& req,
                               std::shared_ptr<io::HttpResponder> responder) {
   if (stopped_) {
@@ -487,31 +502,43 @@ void SchedulerRuntime::OnHttp(const io::HttpRequest& req,
     OpenEventStream(req, std::move(responder));
     return;
   }
+  // Steady-state GETs of the state (no write since) are answered from cached bytes: a big
+  // GET /v2/apps?embed=apps.tasks is serialized once per change, not once per request.
+  // Time-dependent answers (/v2/queue's delays, /metrics) are never cached.
+  const std::string* accept_header = req.Header("Accept");
+  std::string cache_key;
+  if (req.method == "GET" &&
+      (StartsWith(req.path, "/v2/apps") || StartsWith(req.path, "/v2/groups") ||
+       StartsWith(req.path, "/v2/tasks") || req.path == "/v2/deployments" ||
+       req.path == "/v2/info" || req.path == "/v2/leader" || req.path == "/ping")) {
+    cache_key = StrCat(req.target, "\n", accept_header != nullptr ? *accept_header : "");
+    auto hit = get_cache_.find(cache_key);
+    if (hit != get_cache_.end() && in_flight_ == 0) {
+      ++get_cache_hits_;
+      responder->Respond(hit->second);
+      return;
+    }
+  }
   m::V2Request request;
   request.method = req.method;
   request.path = req.path;
   request.query = req.query_params;
   request.body = req.body;
   request.remote_address = req.remote_address;
-  if (const std::string* accept = req.Header("Accept")) request.accept = *accept;
+  if (accept_header != nullptr) request.accept = *accept_header;
   m::Output out;
   m::V2Response answer = api_->Handle(request, Now(), &out);
+  if (!cache_key.empty() && out.commands.empty() && answer.status == 200) {
+    if (get_cache_.size() >= kGetCacheEntries) get_cache_.clear();
+    get_cache_[cache_key] = ToHttpResponse(answer);
+  }
   Submit(std::move(out),
          [responder = std::move(responder), answer = std::move(answer)](const absl::Status& s) {
            if (!s.ok()) {
              responder->Respond(io::HttpResponse::Json(503, JsonMessage(std::string(s.message()))));
              return;
            }
-           io::HttpResponse response;
-           response.status = answer.status;
-           if (!answer.content_type.empty()) {
-             response.headers.emplace_back("Content-Type", answer.content_type);
-           }
-           for (const auto& [name, value] : answer.headers) {
-             response.headers.emplace_back(name, value);
-           }
-           response.body = answer.body;
-           responder->Respond(std::move(response));
+           responder->Respond(ToHttpResponse(answer));
          });
 }
 

@@ -40,7 +40,8 @@ void AppendOps(const mk::Command& command, std::vector<KvStore::Op>* ops) {
         if constexpr (std::is_same_v<T, mk::cmd::PutFrameworkId>) {
           ops->push_back(KvStore::Op::Put(kFrameworkIdKey, c.framework_id));
         } else if constexpr (std::is_same_v<T, mk::cmd::PutRoot>) {
-          std::string json = mk::EncodeGroup(c.root);
+          // By reference: the app definitions are under app-versions/ (PutAppVersion).
+          std::string json = mk::EncodeGroupRefs(c.root);
           ops->push_back(KvStore::Op::Put(kRootKey, json));
           ops->push_back(KvStore::Op::Put(RootVersionKey(c.root.version), std::move(json)));
         } else if constexpr (std::is_same_v<T, mk::cmd::RemoveRootVersion>) {
@@ -96,6 +97,19 @@ std::vector<KvStore::Op> ToOps(const std::vector<mk::Command>& commands) {
   return ops;
 }
 
+// Resolves the app references of a stored root group from app-versions/.
+static mk::AppResolver StoredApps(KvStore& store) {
+  return [&store](const mk::PathId& id, Timestamp version) -> absl::StatusOr<mk::AppDefinition> {
+    std::string key = AppVersionKey(id, version);
+    absl::StatusOr<std::optional<KvStore::Entry>> entry = store.Get(key);
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) return absl::NotFoundError(StrCat("no stored app version ", key));
+    absl::StatusOr<mk::AppDefinition> app = mk::DecodeApp((*entry)->value);
+    if (!app.ok()) return KeyError(key, app.status());
+    return app;
+  };
+}
+
 absl::StatusOr<mk::StoredState> LoadState(KvStore& store) {
   mk::StoredState state;
 
@@ -104,7 +118,7 @@ absl::StatusOr<mk::StoredState> LoadState(KvStore& store) {
 
   ASSIGN_OR_RETURN(std::optional<KvStore::Entry> root, store.Get(kRootKey));
   if (root.has_value()) {
-    absl::StatusOr<mk::Group> group = mk::DecodeGroup(root->value);
+    absl::StatusOr<mk::Group> group = mk::DecodeGroupRefs(root->value, StoredApps(store));
     if (!group.ok()) return KeyError(kRootKey, group.status());
     state.root = *std::move(group);
   }
@@ -182,7 +196,7 @@ std::optional<mk::Group> StoreVersionReader::ReadRootVersion(Timestamp version) 
     return std::nullopt;
   }
   if (!entry->has_value()) return std::nullopt;
-  absl::StatusOr<mk::Group> group = mk::DecodeGroup((*entry)->value);
+  absl::StatusOr<mk::Group> group = mk::DecodeGroupRefs((*entry)->value, StoredApps(store_));
   if (!group.ok()) {
     last_error_ = KeyError(key, group.status());
     return std::nullopt;

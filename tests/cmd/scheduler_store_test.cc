@@ -154,9 +154,11 @@ TEST(SchedulerStore, OpsOfEachCommand) {
   mk::Group root = Root(Ms(1000), {App("/prod/web", Ms(1000))});
   std::vector<KvStore::Op> ops = ToOps(mk::Command(mk::cmd::PutRoot{root}));
   ASSERT_EQ(ops.size(), 2u);
-  EXPECT_EQ(ops[0], KvStore::Op::Put("root", mk::EncodeGroup(root)));
+  // Apps by reference: their definitions are under app-versions/.
+  EXPECT_EQ(ops[0], KvStore::Op::Put("root", mk::EncodeGroupRefs(root)));
   EXPECT_EQ(ops[1],
-            KvStore::Op::Put("root-versions/1970-01-01T00:00:01.000Z", mk::EncodeGroup(root)));
+            KvStore::Op::Put("root-versions/1970-01-01T00:00:01.000Z", mk::EncodeGroupRefs(root)));
+  EXPECT_EQ(ops[0].value.find("\"cmd\""), std::string::npos);
 
   EXPECT_EQ(ToOps(mk::Command(mk::cmd::PutFrameworkId{"fw"})),
             std::vector<KvStore::Op>{KvStore::Op::Put("framework-id", "fw")});
@@ -209,15 +211,23 @@ TEST(SchedulerStore, LoadStateGivesBackWhatTheCommandsWrote) {
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(*state, s.expected);
 
-  // Removing versions.
+  // Removing versions the current root does not use.
   Apply(store, {mk::cmd::RemoveRootVersion{s.expected.root_versions[0]},
-                mk::cmd::RemoveAppVersion{"/prod/web", s.expected.app_versions["/prod/web"][0]},
-                mk::cmd::RemoveAppVersion{"/prod/db", s.expected.app_versions["/prod/db"][0]}});
+                mk::cmd::RemoveAppVersion{"/prod/web", s.expected.app_versions["/prod/web"][0]}});
   state = LoadState(store);
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(state->root_versions, std::vector<Timestamp>{s.expected.root_versions[1]});
   EXPECT_EQ(state->app_versions, (std::map<mk::PathId, std::vector<Timestamp>>{
+                                     {"/prod/db", s.expected.app_versions["/prod/db"]},
                                      {"/prod/web", {s.expected.app_versions["/prod/web"][1]}}}));
+
+  // A root whose app version is gone does not load, and says which.
+  Apply(store, {mk::cmd::RemoveAppVersion{"/prod/db", s.expected.app_versions["/prod/db"][0]}});
+  state = LoadState(store);
+  ASSERT_FALSE(state.ok());
+  EXPECT_EQ(state.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(state.status().message().find("app-versions//prod/db/"), std::string::npos)
+      << state.status();
 }
 
 TEST(SchedulerStore, VersionListsAreSortedOldestFirst) {

@@ -314,7 +314,8 @@ TEST(ServiceSchedulerTest, DeletingAnAppKillsItsTasksThenReportsItTerminated) {
   EXPECT_TRUE(h.scheduler.instances().empty());
   EXPECT_EQ(h.Count("app_terminated_event"), 1);
   EXPECT_TRUE(h.scheduler.deployments().empty());
-  EXPECT_FALSE(h.scheduler.app_versions().contains("/web"));
+  // Its versions stay: root versions refer to them.
+  EXPECT_TRUE(h.scheduler.app_versions().contains("/web"));
 }
 
 TEST(ServiceSchedulerTest, DependenciesDeployFirst) {
