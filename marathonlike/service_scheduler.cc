@@ -582,7 +582,7 @@ bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
   for (const InstanceId& id : p.to_decommission) {
     if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
   }
-  for (int k = 0; k < p.to_start; ++k) NewInstance(app, now, out);
+  QueueUpTo(app, p.to_start, now, out);
   // Settled: `target` counted instances, all healthy and ready, the decommissioned ones gone.
   int counted = 0;
   for (const Instance* i : InstancesOf(app.id)) {
@@ -626,7 +626,7 @@ bool ServiceScheduler::RestartStep(const AppDefinition& app, Timestamp now, Outp
   for (const InstanceId& id : decision.decommission) {
     if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
   }
-  for (int k = 0; k < decision.launch; ++k) NewInstance(app, now, out);
+  QueueUpTo(app, decision.launch, now, out);
   return decision.done;
 }
 
@@ -683,6 +683,16 @@ void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
 }
 
 // ---- instances -----------------------------------------------------------------------------
+
+void ServiceScheduler::QueueUpTo(const AppDefinition& app, int count, Timestamp now, Output* out) {
+  // At most max_queued_per_app wait at a time: the rest are created as these launch (the app
+  // changes, so its action or scale check runs again). A huge `instances` costs memory only
+  // for what actually runs.
+  auto queued = scheduled_.find(app.id);
+  int waiting = queued == scheduled_.end() ? 0 : static_cast<int>(queued->second.size());
+  int n = std::min(count, std::max(0, options_.max_queued_per_app - waiting));
+  for (int k = 0; k < n; ++k) NewInstance(app, now, out);
+}
 
 Instance& ServiceScheduler::NewInstance(const AppDefinition& app, Timestamp now, Output* out) {
   Instance inst;

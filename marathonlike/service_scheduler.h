@@ -87,6 +87,9 @@ struct SchedulerOptions {
   int max_versions = 50;
   // See the file comment (Healthy).
   bool trust_running_as_healthy = true;
+  // Instances of one app waiting to launch at a time; more are queued as these launch, so
+  // `instances: 2000000000` costs memory only for what runs.
+  int max_queued_per_app = 1000;
 };
 
 // One instance as the scheduler keeps it (and stores it).
@@ -248,7 +251,7 @@ struct QueueEntry {
   // Waiting longer than task_launch_timeout (for metrics; not Marathon's `delay.overdue`, which
   // the REST layer derives from delayed_until).
   bool overdue = false;
-  Timestamp since;       // when the oldest waiting instance was queued
+  Timestamp since;  // when the oldest waiting instance was queued
   // processedOffersSummary: offers looked at since the app started waiting, and per reason
   // (offer_match.h names) how many were declined at that stage of Marathon's funnel (role,
   // constraint, cpus, mem, disk, gpus, ports: each offer counts once, at its first failure).
@@ -348,6 +351,7 @@ class ServiceScheduler {
                         Timestamp now, Output* out);
 
   Instance& NewInstance(const AppDefinition& app, Timestamp now, Output* out);
+  void QueueUpTo(const AppDefinition& app, int count, Timestamp now, Output* out);
   void Decommission(Instance& instance, Timestamp now, Output* out);
   void KillTask(Instance& instance, Timestamp now, Output* out);
   void SetCondition(Instance& instance, Condition condition, Timestamp now, Output* out);

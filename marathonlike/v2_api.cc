@@ -333,8 +333,14 @@ V2Api::DeployOutcome V2Api::Deploy(Group target, const DeployOptions& options, T
   return v2::StatusError(std::get<absl::Status>(result));
 }
 
-V2Response V2Api::KillAndAnswer(const V2Request& request, const std::vector<InstanceId>& instances,
+V2Response V2Api::KillAndAnswer(const V2Request& request, const std::vector<InstanceId>& named,
                                 bool single, Timestamp now, Output* out) {
+  // A task named twice is killed (and scaled away) once: Marathon keys the tasks by instance.
+  std::vector<InstanceId> instances;
+  std::set<InstanceId> seen;
+  for (const InstanceId& id : named) {
+    if (seen.insert(id).second) instances.push_back(id);
+  }
   v2::Query query(request);
   std::optional<V2Response> error;
   bool scale = false;

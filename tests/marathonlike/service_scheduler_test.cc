@@ -260,7 +260,8 @@ TEST(ServiceSchedulerTest, ConflictingDeploymentsAreRefusedUnlessForced) {
   EXPECT_EQ(FindApp(h.scheduler.root(), "/web")->instances, 2) << "nothing changed";
   // Another app is not locked.
   h.PutApp(SimpleApp("/other", 1));
-  result = h.Deploy(*PutApp(h.scheduler.root(), SimpleApp("/web", 3), h.now), {.force = true, .to_kill = {}});
+  result = h.Deploy(*PutApp(h.scheduler.root(), SimpleApp("/web", 3), h.now),
+                    {.force = true, .to_kill = {}});
   ASSERT_TRUE(std::holds_alternative<DeploymentPlan>(result));
   EXPECT_FALSE(h.scheduler.deployments().contains(first));
   EXPECT_EQ(h.Count("deployment_failed"), 1);
@@ -495,6 +496,22 @@ TEST(ServiceSchedulerTest, StatusUpdatesBecomeEvents) {
   int before = h.Count("status_update_event");
   h.Status(h.launched[0].task_id.value(), model::TaskState::kRunning);
   EXPECT_EQ(h.Count("status_update_event"), before);
+}
+
+TEST(ServiceSchedulerTest, AHugeAppQueuesAFewInstancesAtATime) {
+  SchedulerOptions options;
+  options.max_queued_per_app = 10;
+  Harness h(options);
+  h.AddAgents(1, "cpus:4;mem:4096;ports:[31000-31099]");
+  h.Start();
+  h.PutApp(SimpleApp("/huge", 2'000'000'000));
+  EXPECT_EQ(h.scheduler.instances().size(), 10u);
+  h.Offer();  // 5 launch (max per offer), 5 more are queued
+  EXPECT_EQ(h.launched.size(), 5u);
+  EXPECT_EQ(h.scheduler.Queue(h.now)[0].count, 10);
+  h.Settle(5);
+  EXPECT_LE(h.scheduler.Queue(h.now)[0].count, 10);
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "still deploying, bounded";
 }
 
 }  // namespace

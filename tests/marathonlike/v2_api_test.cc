@@ -527,6 +527,26 @@ TEST_F(V2ApiTest, KillByHostAndThroughTasksDelete) {
   EXPECT_EQ(Call("POST", "/v2/tasks/delete", "[").status, 400);
 }
 
+// Found by tests/fuzz/v2_api_fuzz: a task named twice scaled its app down twice.
+TEST_F(V2ApiTest, ATaskNamedTwiceIsKilledOnce) {
+  CreateApp(kWeb);
+  h.Settle();
+  std::string task = h.scheduler.InstancesOf("/prod/web")[0]->task_id;
+  std::string twice = StrCat(R"({"ids":[")", task, R"(",")", task, R"("]})");
+  V2Response killed = Call("POST", "/v2/tasks/delete", twice);
+  ASSERT_EQ(killed.status, 200) << killed.body;
+  EXPECT_EQ(At(ParseForTest(killed.body), "/tasks")->Size(), 1u);
+  h.Settle();
+
+  task = h.scheduler.InstancesOf("/prod/web")[0]->task_id;
+  twice = StrCat(R"({"ids":[")", task, R"(",")", task, R"("]})");
+  V2Response scaled = Call("POST", "/v2/tasks/delete", twice, {{"scale", "true"}});
+  ASSERT_EQ(scaled.status, 200) << scaled.body;
+  EXPECT_EQ(App("/prod/web").instances, 1);
+  h.Settle();
+  EXPECT_EQ(h.Running("/prod/web"), 1);
+}
+
 TEST_F(V2ApiTest, AWriteAtTheSameInstantIsNotServedFromTheCache) {
   CreateApp(kWeb);
   ASSERT_THAT(Call("GET", "/v2/apps").body, HasSubstr(R"("cmd":"sleep 100")"));
