@@ -101,7 +101,13 @@ DeploymentPlan BuildPlan(std::string id, const Group& original, const Group& tar
   plan.version = version;
   plan.original = original;
   plan.target = target;
+  plan.steps = BuildSteps(original, target, to_kill);
+  return plan;
+}
 
+std::vector<Step> BuildSteps(const Group& original, const Group& target,
+                             const std::map<PathId, std::vector<InstanceId>>& to_kill) {
+  DeploymentPlan plan;
   std::map<PathId, const AppDefinition*> before = TransitiveApps(original);
   std::map<PathId, const AppDefinition*> after = TransitiveApps(target);
 
@@ -119,7 +125,9 @@ DeploymentPlan BuildPlan(std::string id, const Group& original, const Group& tar
 
   // Dependency layers over the affected apps present in the target (removed apps are affected
   // too but only stopped, above).
-  std::map<PathId, int> chain = LongestChains(DependencyGraph(target));
+  // (No dependency anywhere, the common case: one layer, without building the graph.)
+  std::map<PathId, int> chain;
+  if (HasDependencies(target)) chain = LongestChains(DependencyGraph(target));
   std::map<int, Step> layers;
   for (const auto& [app_id, app] : after) {
     auto old = before.find(app_id);
@@ -144,7 +152,7 @@ DeploymentPlan BuildPlan(std::string id, const Group& original, const Group& tar
   for (auto& [length, step] : layers) plan.steps.push_back(std::move(step));
 
   std::erase_if(plan.steps, [](const Step& s) { return s.actions.empty(); });
-  return plan;
+  return std::move(plan.steps);
 }
 
 std::vector<PathId> AffectedAppIds(const DeploymentPlan& plan) {

@@ -65,6 +65,11 @@ DeploymentPlan BuildPlan(std::string id, const Group& original, const Group& tar
                          Timestamp version,
                          const std::map<PathId, std::vector<InstanceId>>& to_kill = {});
 
+// BuildPlan's steps alone, without copying the trees into a plan (the scheduler keeps only the
+// affected apps in its plans).
+std::vector<Step> BuildSteps(const Group& original, const Group& target,
+                             const std::map<PathId, std::vector<InstanceId>>& to_kill = {});
+
 // The ids of the apps named by any action, sorted (Marathon's affectedRunSpecIds).
 std::vector<PathId> AffectedAppIds(const DeploymentPlan& plan);
 

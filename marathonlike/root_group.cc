@@ -255,7 +255,19 @@ std::map<PathId, std::set<PathId>> DependencyGraph(const Group& root) {
   return graph;
 }
 
+bool HasDependencies(const Group& group) {
+  if (!group.dependencies.empty()) return true;
+  for (const auto& [id, app] : group.apps) {
+    if (!app.dependencies.empty()) return true;
+  }
+  for (const auto& [id, child] : group.groups) {
+    if (HasDependencies(child)) return true;
+  }
+  return false;
+}
+
 absl::Status CheckNoDependencyCycles(const Group& root) {
+  if (!HasDependencies(root)) return absl::OkStatus();  // the common case, without the graph
   std::map<PathId, std::set<PathId>> graph = DependencyGraph(root);
   enum Color { kWhite, kGray, kBlack };
   std::map<PathId, Color> color;

@@ -60,6 +60,9 @@ std::map<PathId, std::set<PathId>> DependencyGraph(const Group& root);
 // deterministic), OK when there is none.
 absl::Status CheckNoDependencyCycles(const Group& root);
 
+// Whether any app or group of the tree has dependencies.
+bool HasDependencies(const Group& group);
+
 // The invariants above; InvalidArgument naming the first offending id otherwise.
 absl::Status CheckRoot(const Group& root);
 

@@ -122,7 +122,7 @@ Output ServiceScheduler::Handle(const Input& input, Timestamp now) {
 void ServiceScheduler::Recover(const StoredState& state, Timestamp now, Output* out) {
   (void)out;
   framework_id_ = state.framework_id;
-  root_ = state.root;
+  root_ = std::make_shared<const Group>(state.root);
   deployments_.clear();
   undone_.clear();
   for (const Deployment& d : state.deployments) deployments_[d.plan.id] = d;
@@ -138,7 +138,7 @@ void ServiceScheduler::Recover(const StoredState& state, Timestamp now, Output* 
     Index(it->second);
   }
   RecomputeLocks();
-  for (const auto& [id, app] : TransitiveApps(root_)) dirty_.insert(id);
+  for (const auto& [id, app] : TransitiveApps(*root_)) dirty_.insert(id);
   app_versions_ = state.app_versions;
   root_versions_ = state.root_versions;
   next_reconcile_ = now;
@@ -212,7 +212,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
     std::vector<model::TaskInfo> tasks;
     bool anything_waits = false;
     for (auto& [app_id, ids] : waiting) {
-      const AppDefinition* app = FindApp(root_, app_id);
+      const AppDefinition* app = FindApp(*root_, app_id);
       if (app == nullptr) continue;
       anything_waits = true;
       if (delays_.DelayedUntil(*app, now)) continue;
@@ -292,7 +292,7 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
     return;
   }
   Instance& inst = instances_.at(found->second);
-  const AppDefinition* app = FindApp(root_, inst.app_id);
+  const AppDefinition* app = FindApp(*root_, inst.app_id);
   Condition condition = ConditionOf(status);
   // A reconciliation answer that repeats what we know changes nothing.
   bool changed = condition != inst.condition || status.state != inst.task_state ||
@@ -382,7 +382,7 @@ void ServiceScheduler::OnTick(Timestamp now, Output* out) {
     auto found = instances_.find(id);
     if (found == instances_.end()) continue;
     Instance& inst = found->second;
-    const AppDefinition* app = FindApp(root_, inst.app_id);
+    const AppDefinition* app = FindApp(*root_, inst.app_id);
     // Resend KILL for tasks that do not die.
     if (inst.kill_sent_at && HasLiveTask(inst) && now - *inst.kill_sent_at >= options_.kill_retry) {
       KillTask(inst, now, out);
@@ -425,9 +425,26 @@ void ServiceScheduler::OnTick(Timestamp now, Output* out) {
 
 void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
   // Deployments, oldest first; a step that completes lets the next one start in the same pass.
+  // Only those with something to look at: a changed app, a fresh step, a deadline passed.
   for (int pass = 0; pass < 4; ++pass) {
+    std::set<std::string> candidates;
+    for (const PathId& app_id : dirty_) {
+      if (auto it = locked_.find(app_id); it != locked_.end()) {
+        candidates.insert(it->second.begin(), it->second.end());
+      }
+    }
+    for (const auto& [id, d] : deployments_) {
+      if (!undone_.contains(id) ||
+          (d.progress_deadline && now - d.step_started_at >= *d.progress_deadline)) {
+        candidates.insert(id);
+      }
+    }
     std::vector<std::pair<Timestamp, std::string>> order;
-    for (const auto& [id, d] : deployments_) order.emplace_back(d.started_at, id);
+    for (const std::string& id : candidates) {
+      if (auto it = deployments_.find(id); it != deployments_.end()) {
+        order.emplace_back(it->second.started_at, id);
+      }
+    }
     std::sort(order.begin(), order.end());
     bool any_finished = false;
     for (const auto& [at, id] : order) {
@@ -443,7 +460,7 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
   dirty.swap(dirty_);
   for (const PathId& id : dirty) {
     if (InDeployment(id)) continue;
-    if (const AppDefinition* app = FindApp(root_, id)) {
+    if (const AppDefinition* app = FindApp(*root_, id)) {
       ScaleCheck(*app, now, out);
     } else {
       for (const InstanceId& iid : InstanceIdsOf(id)) {
@@ -475,7 +492,7 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
   std::optional<Timestamp> wake;
   if (!due_.empty()) MinInto(wake, due_.begin()->first);
   for (const auto& [app_id, ids] : scheduled_) {
-    if (const AppDefinition* app = FindApp(root_, app_id)) {
+    if (const AppDefinition* app = FindApp(*root_, app_id)) {
       if (const LaunchDelays::Delay* d = delays_.Find(*app)) MinInto(wake, d->Until());
     }
   }
@@ -556,12 +573,12 @@ bool ServiceScheduler::RunAction(const Action& action, Deployment& d, Timestamp 
       return done;
     }
     case ActionType::kScale: {
-      const AppDefinition* app = FindApp(root_, action.app_id);
+      const AppDefinition* app = FindApp(*root_, action.app_id);
       if (app == nullptr) return true;  // removed meanwhile (a forced deployment)
       return ScaleTo(*app, action.scale_to.value_or(app->instances), action.kill_list, now, out);
     }
     case ActionType::kRestart: {
-      const AppDefinition* app = FindApp(root_, action.app_id);
+      const AppDefinition* app = FindApp(*root_, action.app_id);
       if (app == nullptr) return true;
       return RestartStep(*app, now, out);
     }
@@ -652,7 +669,7 @@ void ServiceScheduler::StartDeployment(DeploymentPlan plan, Timestamp now, Outpu
   }
   out->commands.push_back(cmd::PutDeployment{d});
   for (const PathId& id : AffectedAppIds(d.plan)) {
-    locked_[id]++;
+    locked_[id].insert(d.plan.id);
     dirty_.insert(id);
   }
   undone_.erase(d.plan.id);
@@ -668,7 +685,10 @@ void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
   deployments_.erase(it);
   undone_.erase(id);
   for (const PathId& app_id : AffectedAppIds(plan)) {
-    if (--locked_[app_id] <= 0) locked_.erase(app_id);
+    if (auto it = locked_.find(app_id); it != locked_.end()) {
+      it->second.erase(id);
+      if (it->second.empty()) locked_.erase(it);
+    }
     dirty_.insert(app_id);  // free again: the scale check looks at it
   }
   out->commands.push_back(cmd::RemoveDeployment{id});
@@ -773,7 +793,7 @@ std::optional<Timestamp> ServiceScheduler::DueAt(const Instance& i) const {
   }
   if (i.unreachable_since &&
       (i.condition == Condition::kUnreachable || i.condition == Condition::kUnreachableInactive)) {
-    if (const AppDefinition* app = FindApp(root_, i.app_id);
+    if (const AppDefinition* app = FindApp(*root_, i.app_id);
         app != nullptr && !app->unreachable_strategy.disabled) {
       const UnreachableStrategy& u = app->unreachable_strategy;
       if (i.condition == Condition::kUnreachable) {
@@ -838,7 +858,7 @@ void ServiceScheduler::Unindex(const Instance& i) {
 void ServiceScheduler::RecomputeLocks() {
   locked_.clear();
   for (const auto& [id, d] : deployments_) {
-    for (const PathId& app_id : AffectedAppIds(d.plan)) locked_[app_id]++;
+    for (const PathId& app_id : AffectedAppIds(d.plan)) locked_[app_id].insert(id);
   }
 }
 
@@ -860,23 +880,27 @@ void ServiceScheduler::Expunge(const InstanceId& id_ref, Output* out) {
 absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const {
   // Service ports in use by apps that keep them.
   std::set<int> used;
+  // Only apps with something to fill in are looked at: the others are as stored (the write
+  // left them alone), which keeps a write O(apps) cheap lookups instead of copies.
   std::map<PathId, AppDefinition*> apps;
   std::function<void(Group&)> collect = [&](Group& g) {
-    for (auto& [id, app] : g.apps) apps[id] = &app;
+    for (auto& [id, app] : g.apps) {
+      for (const PortDefinition& p : app.port_definitions) {
+        if (p.port != 0) used.insert(p.port);
+      }
+      bool needs_filling = !app.role || app.role->empty();
+      for (const PortDefinition& p : app.port_definitions) needs_filling |= p.port == 0;
+      if (needs_filling) apps[id] = &app;
+    }
     for (auto& [id, sub] : g.groups) collect(sub);
   };
   collect(target);
-  for (const auto& [id, app] : apps) {
-    for (const PortDefinition& p : app->port_definitions) {
-      if (p.port != 0) used.insert(p.port);
-    }
-  }
   // Roles first, then ports in two passes: apps that had ports reclaim them at the same index
   // before new ones are handed out, so adding an app never moves another app's ports.
   std::map<PathId, AppDefinition> before;
   for (auto& [id, app] : apps) {
     before.emplace(id, *app);
-    const AppDefinition* previous = FindApp(root_, id);
+    const AppDefinition* previous = FindApp(*root_, id);
     if (!app->role || app->role->empty()) {
       app->role = previous != nullptr && previous->role
                       ? *previous->role
@@ -909,7 +933,7 @@ absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const
     const AppDefinition& was = before.at(id);
     if (!(*app == was)) {
       // Filling in what the client left to us is not a change by itself.
-      const AppDefinition* previous = FindApp(root_, id);
+      const AppDefinition* previous = FindApp(*root_, id);
       *app = StampApp(previous, *app, now);
       // A real change keeps the stamp the caller's write gave.
       bool changed = previous == nullptr || IsUpgrade(*previous, *app) ||
@@ -926,28 +950,33 @@ absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const
 ServiceScheduler::DeployResult ServiceScheduler::Deploy(Group target, const DeployOptions& options,
                                                         Timestamp now, Output* out) {
   if (absl::Status s = PrepareTarget(target, now); !s.ok()) return s;
-  DeploymentPlan plan =
-      BuildPlan(UuidToString(random_.Uuid()), root_, target, now, options.to_kill);
   // A plan keeps only the apps it affects: all that RevertRoot, the events and GET
   // /v2/deployments read, and what makes a deployment O(its apps) to copy and store rather
   // than O(every app).
+  DeploymentPlan plan;
+  plan.id = UuidToString(random_.Uuid());
+  plan.version = now;
+  plan.steps = BuildSteps(*root_, target, options.to_kill);
   std::vector<PathId> affected = AffectedAppIds(plan);
   std::set<PathId> keep(affected.begin(), affected.end());
-  plan.original = KeepApps(plan.original, keep);
-  plan.target = KeepApps(plan.target, keep);
-  std::vector<std::string> conflicts;
-  for (const auto& [id, d] : deployments_) {
-    if (IsAffectedBy(plan, d.plan)) conflicts.push_back(id);
+  plan.original = KeepApps(*root_, keep);
+  plan.target = KeepApps(target, keep);
+  std::set<std::string> conflicting;  // deployments sharing an app with this plan
+  for (const PathId& app_id : affected) {
+    if (auto it = locked_.find(app_id); it != locked_.end()) {
+      conflicting.insert(it->second.begin(), it->second.end());
+    }
   }
+  std::vector<std::string> conflicts(conflicting.begin(), conflicting.end());
   if (!conflicts.empty()) {
     if (!options.force) return Conflict{conflicts};
     for (const std::string& id : conflicts) {
       FinishDeployment(id, false, "canceled by a forced deployment", now, out);
     }
   }
-  Group old_root = std::move(root_);
-  root_ = std::move(target);
-  PutRootAndVersions(old_root, now, out);
+  std::shared_ptr<const Group> old_root = std::move(root_);
+  root_ = std::make_shared<const Group>(std::move(target));
+  PutRootAndVersions(*old_root, now, out);
   StartDeployment(plan, now, out);
   Reconcile(now, out);
   return plan;
@@ -955,20 +984,20 @@ ServiceScheduler::DeployResult ServiceScheduler::Deploy(Group target, const Depl
 
 absl::StatusOr<DeploymentPlan> ServiceScheduler::DryRun(Group target, Timestamp now) const {
   if (absl::Status s = PrepareTarget(target, now); !s.ok()) return s;
-  return BuildPlan("dry-run", root_, target, now);
+  return BuildPlan("dry-run", *root_, target, now);
 }
 
 void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, Output* out) {
   (void)now;
-  out->commands.push_back(cmd::PutRoot{root_});
-  if (root_versions_.empty() || root_versions_.back() != root_.version) {
-    root_versions_.push_back(root_.version);
+  out->commands.push_back(cmd::PutRoot{root_});  // shared, not copied
+  if (root_versions_.empty() || root_versions_.back() != root_->version) {
+    root_versions_.push_back(root_->version);
   }
   while (static_cast<int>(root_versions_.size()) > options_.max_versions) {
     out->commands.push_back(cmd::RemoveRootVersion{root_versions_.front()});
     root_versions_.erase(root_versions_.begin());
   }
-  std::map<PathId, const AppDefinition*> apps = TransitiveApps(root_);
+  std::map<PathId, const AppDefinition*> apps = TransitiveApps(*root_);
   for (const auto& [id, app] : apps) {
     std::vector<Timestamp>& versions = app_versions_[id];
     if (std::find(versions.begin(), versions.end(), app->version) == versions.end()) {
@@ -997,7 +1026,7 @@ absl::StatusOr<std::optional<DeploymentPlan>> ServiceScheduler::CancelDeployment
     Reconcile(now, out);
     return std::optional<DeploymentPlan>();
   }
-  Group reverted = RevertRoot(plan, root_, now);
+  Group reverted = RevertRoot(plan, *root_, now);
   DeployResult result =
       Deploy(std::move(reverted), DeployOptions{.force = true, .to_kill = {}}, now, out);
   if (auto* s = std::get_if<absl::Status>(&result)) return *s;
@@ -1025,7 +1054,7 @@ std::vector<Instance> ServiceScheduler::KillInstances(const std::vector<Instance
 }
 
 absl::Status ServiceScheduler::ResetDelay(const PathId& app_id, Timestamp now, Output* out) {
-  if (FindApp(root_, app_id) == nullptr) {
+  if (FindApp(*root_, app_id) == nullptr) {
     return absl::NotFoundError(StrCat("App '", app_id, "' does not exist"));
   }
   delays_.Reset(app_id);
@@ -1061,12 +1090,9 @@ const Instance* ServiceScheduler::FindByTaskId(std::string_view task_id) const {
 }
 
 std::vector<std::string> ServiceScheduler::DeploymentsOf(const PathId& app_id) const {
-  std::vector<std::string> out;
-  for (const auto& [id, d] : deployments_) {
-    std::vector<PathId> affected = AffectedAppIds(d.plan);
-    if (std::binary_search(affected.begin(), affected.end(), app_id)) out.push_back(id);
-  }
-  return out;
+  auto it = locked_.find(app_id);
+  if (it == locked_.end()) return {};
+  return {it->second.begin(), it->second.end()};
 }
 
 bool ServiceScheduler::InDeployment(const PathId& app_id) const { return locked_.contains(app_id); }
@@ -1118,7 +1144,7 @@ TaskView ServiceScheduler::TaskViewOf(const Instance& instance) const {
   t.started_at = instance.started_at;
   t.version = instance.app_version;
   t.ports = instance.host_ports;
-  if (const AppDefinition* app = FindApp(root_, instance.app_id)) {
+  if (const AppDefinition* app = FindApp(*root_, instance.app_id)) {
     t.service_ports = ServicePorts(*app);
   }
   t.role = instance.role.empty() ? "*" : instance.role;
@@ -1147,7 +1173,7 @@ std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now) const {
   }
   std::vector<QueueEntry> out;
   for (auto& [id, e] : entries) {
-    if (const AppDefinition* app = FindApp(root_, id)) {
+    if (const AppDefinition* app = FindApp(*root_, id)) {
       if (const LaunchDelays::Delay* d = delays_.Find(*app); d != nullptr && d->Until() > now) {
         e.delayed_until = d->Until();
       }

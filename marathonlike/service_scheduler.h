@@ -43,6 +43,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -196,7 +197,7 @@ struct PutFrameworkId {
 // The current root group, also kept as the root version `root.version` (GET
 // /v2/groups/versions, PUT /v2/groups with "version"); older ones go with RemoveRootVersion.
 struct PutRoot {
-  Group root;
+  std::shared_ptr<const Group> root;  // the scheduler's own (immutable once shared)
 };
 struct RemoveRootVersion {
   Timestamp version;
@@ -306,7 +307,7 @@ class ServiceScheduler {
   absl::Status ResetDelay(const PathId& app_id, Timestamp now, Output* out);
 
   // ---- views for the REST layer ----
-  const Group& root() const { return root_; }
+  const Group& root() const { return *root_; }
   const std::map<std::string, Deployment>& deployments() const { return deployments_; }
   const std::map<InstanceId, Instance>& instances() const { return instances_; }
   // The instances of one app (any goal), by id.
@@ -375,7 +376,8 @@ class ServiceScheduler {
   bool subscribed_ = false;
   bool suppressed_ = false;
   bool offers_state_known_ = false;  // whether suppressed_ is what the master has
-  Group root_;
+  // Replaced whole on every write and shared with the PutRoot command (no copy per write).
+  std::shared_ptr<const Group> root_ = std::make_shared<const Group>();
   std::map<std::string, Deployment> deployments_;
   std::map<InstanceId, Instance> instances_;
   std::map<std::string, InstanceId, std::less<>> by_task_id_;
@@ -384,8 +386,8 @@ class ServiceScheduler {
   std::map<PathId, std::set<InstanceId>> scheduled_;  // goal Running and Scheduled: the queue
   std::multimap<Timestamp, InstanceId> due_;          // next kill retry / timeout / unreachable
   std::map<InstanceId, Timestamp> due_at_;
-  std::set<PathId> dirty_;        // apps whose instances changed since the last Reconcile
-  std::map<PathId, int> locked_;  // apps affected by running deployments (how many)
+  std::set<PathId> dirty_;  // apps whose instances changed since the last Reconcile
+  std::map<PathId, std::set<std::string>> locked_;  // app -> running deployments affecting it
   // Per deployment: the apps of its current step whose action is not known to be done (in
   // memory only; rebuilt by running every action of the step after a restart).
   std::map<std::string, std::set<PathId>> undone_;

@@ -41,9 +41,9 @@ void AppendOps(const mk::Command& command, std::vector<KvStore::Op>* ops) {
           ops->push_back(KvStore::Op::Put(kFrameworkIdKey, c.framework_id));
         } else if constexpr (std::is_same_v<T, mk::cmd::PutRoot>) {
           // By reference: the app definitions are under app-versions/ (PutAppVersion).
-          std::string json = mk::EncodeGroupRefs(c.root);
+          std::string json = mk::EncodeGroupRefs(*c.root);
           ops->push_back(KvStore::Op::Put(kRootKey, json));
-          ops->push_back(KvStore::Op::Put(RootVersionKey(c.root.version), std::move(json)));
+          ops->push_back(KvStore::Op::Put(RootVersionKey(c.root->version), std::move(json)));
         } else if constexpr (std::is_same_v<T, mk::cmd::RemoveRootVersion>) {
           ops->push_back(KvStore::Op::Delete(RootVersionKey(c.version)));
         } else if constexpr (std::is_same_v<T, mk::cmd::PutAppVersion>) {

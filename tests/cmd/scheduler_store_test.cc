@@ -103,7 +103,7 @@ Scenario Life() {
   Scenario s;
   s.commands = {
       mk::cmd::PutFrameworkId{"fw-1"},
-      mk::cmd::PutRoot{root1},
+      mk::cmd::PutRoot{std::make_shared<const mk::Group>(root1)},
       mk::cmd::PutAppVersion{web1},
       mk::cmd::PutAppVersion{db1},
       mk::cmd::PutDeployment{d1},
@@ -113,7 +113,7 @@ Scenario Life() {
       mk::cmd::WakeAt{v1},
       mk::cmd::Kill{model::TaskId("t"), std::nullopt},
       mk::cmd::RemoveDeployment{"d1"},
-      mk::cmd::PutRoot{root2},
+      mk::cmd::PutRoot{std::make_shared<const mk::Group>(root2)},
       mk::cmd::PutAppVersion{web2},
       mk::cmd::PutDeployment{d2},
       mk::cmd::PutInstance{c},
@@ -152,7 +152,8 @@ TEST(SchedulerStore, KeyLayout) {
 
 TEST(SchedulerStore, OpsOfEachCommand) {
   mk::Group root = Root(Ms(1000), {App("/prod/web", Ms(1000))});
-  std::vector<KvStore::Op> ops = ToOps(mk::Command(mk::cmd::PutRoot{root}));
+  std::vector<KvStore::Op> ops =
+      ToOps(mk::Command(mk::cmd::PutRoot{std::make_shared<const mk::Group>(root)}));
   ASSERT_EQ(ops.size(), 2u);
   // Apps by reference: their definitions are under app-versions/.
   EXPECT_EQ(ops[0], KvStore::Op::Put("root", mk::EncodeGroupRefs(root)));
@@ -235,8 +236,9 @@ TEST(SchedulerStore, VersionListsAreSortedOldestFirst) {
   // Written newest first; app ids where one is a prefix of another.
   Apply(store,
         {mk::cmd::PutAppVersion{App("/a", Ms(3000))}, mk::cmd::PutAppVersion{App("/a/b", Ms(500))},
-         mk::cmd::PutAppVersion{App("/a", Ms(1000))}, mk::cmd::PutRoot{Root(Ms(2000), {})},
-         mk::cmd::PutRoot{Root(Ms(1000), {})}});
+         mk::cmd::PutAppVersion{App("/a", Ms(1000))},
+         mk::cmd::PutRoot{std::make_shared<const mk::Group>(Root(Ms(2000), {}))},
+         mk::cmd::PutRoot{std::make_shared<const mk::Group>(Root(Ms(1000), {}))}});
   absl::StatusOr<mk::StoredState> state = LoadState(store);
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(state->app_versions, (std::map<mk::PathId, std::vector<Timestamp>>{
@@ -291,7 +293,8 @@ TEST(SchedulerStore, StoreVersionReaderReadsWhatWasPut) {
   io::InMemoryKvStore store;
   mk::AppDefinition web = App("/prod/web", Ms(1444737600123));
   mk::Group root = Root(Ms(1444737600123), {web});
-  Apply(store, {mk::cmd::PutRoot{root}, mk::cmd::PutAppVersion{web}});
+  Apply(store,
+        {mk::cmd::PutRoot{std::make_shared<const mk::Group>(root)}, mk::cmd::PutAppVersion{web}});
   StoreVersionReader versions(store);
   EXPECT_EQ(versions.ReadAppVersion("/prod/web", web.version), web);
   EXPECT_EQ(versions.ReadRootVersion(root.version), root);

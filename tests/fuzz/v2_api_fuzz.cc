@@ -106,7 +106,7 @@ class StoredVersions : public mk::VersionReader {
       if (auto* p = std::get_if<mk::cmd::PutAppVersion>(&c)) {
         apps_[{p->app.id, p->app.version}] = p->app;
       } else if (auto* r = std::get_if<mk::cmd::PutRoot>(&c)) {
-        roots_[r->root.version] = r->root;
+        roots_[r->root->version] = *r->root;
       }
     }
   }

@@ -21,8 +21,8 @@ void ApplyDurable(StoredState& s, const Command& c) {
       Overloaded{
           [&](const cmd::PutFrameworkId& p) { s.framework_id = p.framework_id; },
           [&](const cmd::PutRoot& p) {
-            s.root = p.root;
-            s.root_versions.push_back(p.root.version);
+            s.root = *p.root;
+            s.root_versions.push_back(p.root->version);
           },
           [&](const cmd::PutDeployment& p) {
             std::erase_if(s.deployments,

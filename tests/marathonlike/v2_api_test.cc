@@ -39,7 +39,7 @@ class FakeVersions : public VersionReader {
   std::optional<Group> ReadRootVersion(Timestamp version) override {
     for (const Command& c : h_->commands) {
       if (auto* p = std::get_if<cmd::PutRoot>(&c)) {
-        if (p->root.version == version) return p->root;
+        if (p->root->version == version) return *p->root;
       }
     }
     return std::nullopt;
