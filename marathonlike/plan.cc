@@ -134,8 +134,8 @@ std::vector<Step> BuildSteps(const Group& original, const Group& target,
     std::optional<Action> action;
     if (old == before.end()) {
       action = Action{ActionType::kScale, app_id, app->instances, {}};
-    } else if (*old->second == *app) {
-      continue;  // not affected
+    } else if (old->second == app || *old->second == *app) {
+      continue;  // not affected (the same shared definition: no need to compare)
     } else if (IsOnlyScaleChange(*old->second, *app) ||
                (app->instances == 0 && NeedsRestart(*old->second, *app))) {
       // Restarting zero instances is stopping the old ones: a scale to 0 does exactly that.

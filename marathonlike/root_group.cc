@@ -25,7 +25,7 @@ absl::Status NotChildError(std::string_view id, std::string_view group) {
 }
 
 void CollectApps(const Group& g, std::map<PathId, const AppDefinition*>* out) {
-  for (const auto& [id, app] : g.apps) out->emplace(id, &app);
+  for (const auto& [id, app] : g.apps) out->emplace(id, &*app);
   for (const auto& [id, sub] : g.groups) CollectApps(sub, out);
 }
 
@@ -42,7 +42,13 @@ std::vector<PathId> SortedUnique(std::vector<PathId> v) {
 
 // Stamps every app of `g` (recursively) against the same id in `original`.
 void StampApps(const Group& original, Group* g, Timestamp now) {
-  for (auto& [id, app] : g->apps) app = StampApp(FindApp(original, id), std::move(app), now);
+  for (auto& [id, app] : g->apps) {
+    const AppDefinition* previous = FindApp(original, id);
+    // The very definition of the original tree: unchanged, nothing to stamp (the common case:
+    // a write touches a few apps of many).
+    if (previous != nullptr && previous == &*app) continue;
+    app = StampApp(previous, *app, now);
+  }
   for (auto& [id, sub] : g->groups) StampApps(original, &sub, now);
 }
 
@@ -93,7 +99,7 @@ absl::StatusOr<PathId> ResolveChild(std::string_view id, const PathId& group) {
 
 absl::Status ApplyUpdateTo(Group* g, const GroupUpdate& u, Timestamp now) {
   if (u.apps.has_value()) {
-    std::map<PathId, AppDefinition> apps;
+    std::map<PathId, AppRef> apps;
     for (AppDefinition app : *u.apps) {
       ASSIGN_OR_RETURN(app.id, ResolveChild(app.id, g->id));
       ASSIGN_OR_RETURN(app.dependencies, ResolveAll(app.dependencies, g->id));
@@ -136,9 +142,9 @@ absl::Status ApplyUpdateTo(Group* g, const GroupUpdate& u, Timestamp now) {
 
 absl::Status CheckGroup(const Group& g) {
   for (const auto& [key, app] : g.apps) {
-    if (key != app.id || app.id == "/" || Parent(app.id) != g.id) {
+    if (key != app->id || app->id == "/" || Parent(app->id) != g.id) {
       return absl::InvalidArgumentError(
-          StrCat("app ", app.id, " is stored as '", key, "' in group ", g.id));
+          StrCat("app ", app->id, " is stored as '", key, "' in group ", g.id));
     }
     if (g.groups.contains(key)) return SameIdError(key);
   }
@@ -162,12 +168,12 @@ std::optional<int> ScaledInstances(int n, double f) {
 
 void ScaleApps(Group* g, double f, bool* overflow) {
   for (auto& [id, app] : g->apps) {
-    std::optional<int> n = ScaledInstances(app.instances, f);
+    std::optional<int> n = ScaledInstances(app->instances, f);
     if (!n.has_value()) {
       *overflow = true;
       return;
     }
-    app.instances = *n;
+    if (app->instances != *n) app.Mutable().instances = *n;
   }
   for (auto& [id, sub] : g->groups) ScaleApps(&sub, f, overflow);
 }
@@ -205,7 +211,7 @@ const AppDefinition* FindApp(const Group& root, std::string_view id) {
   const Group* parent = FindGroup(root, Parent(id));
   if (parent == nullptr) return nullptr;
   auto it = parent->apps.find(PathId(id));
-  return it == parent->apps.end() ? nullptr : &it->second;
+  return it == parent->apps.end() ? nullptr : &*it->second;
 }
 
 std::map<PathId, const AppDefinition*> TransitiveApps(const Group& group) {
@@ -258,7 +264,7 @@ std::map<PathId, std::set<PathId>> DependencyGraph(const Group& root) {
 bool HasDependencies(const Group& group) {
   if (!group.dependencies.empty()) return true;
   for (const auto& [id, app] : group.apps) {
-    if (!app.dependencies.empty()) return true;
+    if (!app->dependencies.empty()) return true;
   }
   for (const auto& [id, child] : group.groups) {
     if (HasDependencies(child)) return true;
@@ -440,7 +446,7 @@ absl::StatusOr<Group> RestartApp(const Group& root, std::string_view app_id, Tim
   AppDefinition* app = nullptr;
   if (Group* parent = FindGroupMutable(&out, Parent(app_id)); parent != nullptr) {
     auto it = parent->apps.find(PathId(app_id));
-    if (it != parent->apps.end()) app = &it->second;
+    if (it != parent->apps.end()) app = &it->second.Mutable();
   }
   if (app == nullptr || app_id == "/") {
     return absl::NotFoundError(StrCat("App '", app_id, "' does not exist"));

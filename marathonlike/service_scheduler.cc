@@ -884,13 +884,14 @@ absl::Status ServiceScheduler::PrepareTarget(Group& target, Timestamp now) const
   // left them alone), which keeps a write O(apps) cheap lookups instead of copies.
   std::map<PathId, AppDefinition*> apps;
   std::function<void(Group&)> collect = [&](Group& g) {
-    for (auto& [id, app] : g.apps) {
+    for (auto& [id, ref] : g.apps) {
+      const AppDefinition& app = *ref;
       for (const PortDefinition& p : app.port_definitions) {
         if (p.port != 0) used.insert(p.port);
       }
       bool needs_filling = !app.role || app.role->empty();
       for (const PortDefinition& p : app.port_definitions) needs_filling |= p.port == 0;
-      if (needs_filling) apps[id] = &app;
+      if (needs_filling) apps[id] = &ref.Mutable();
     }
     for (auto& [id, sub] : g.groups) collect(sub);
   };
@@ -974,9 +975,8 @@ ServiceScheduler::DeployResult ServiceScheduler::Deploy(Group target, const Depl
       FinishDeployment(id, false, "canceled by a forced deployment", now, out);
     }
   }
-  std::shared_ptr<const Group> old_root = std::move(root_);
   root_ = std::make_shared<const Group>(std::move(target));
-  PutRootAndVersions(*old_root, now, out);
+  PutRootAndVersions(affected, out);
   StartDeployment(plan, now, out);
   Reconcile(now, out);
   return plan;
@@ -987,8 +987,7 @@ absl::StatusOr<DeploymentPlan> ServiceScheduler::DryRun(Group target, Timestamp 
   return BuildPlan("dry-run", *root_, target, now);
 }
 
-void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, Output* out) {
-  (void)now;
+void ServiceScheduler::PutRootAndVersions(const std::vector<PathId>& changed, Output* out) {
   out->commands.push_back(cmd::PutRoot{root_});  // shared, not copied
   if (root_versions_.empty() || root_versions_.back() != root_->version) {
     root_versions_.push_back(root_->version);
@@ -997,8 +996,11 @@ void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, 
     out->commands.push_back(cmd::RemoveRootVersion{root_versions_.front()});
     root_versions_.erase(root_versions_.begin());
   }
-  std::map<PathId, const AppDefinition*> apps = TransitiveApps(*root_);
-  for (const auto& [id, app] : apps) {
+  // Only the apps the write changed can have a version not stored yet. Versions of deleted
+  // apps stay: root versions refer to them (rollback to before a delete).
+  for (const PathId& id : changed) {
+    const AppDefinition* app = FindApp(*root_, id);
+    if (app == nullptr) continue;
     std::vector<Timestamp>& versions = app_versions_[id];
     if (std::find(versions.begin(), versions.end(), app->version) == versions.end()) {
       versions.push_back(app->version);
@@ -1010,8 +1012,6 @@ void ServiceScheduler::PutRootAndVersions(const Group& old_root, Timestamp now, 
       versions.erase(versions.begin());
     }
   }
-  // Versions of deleted apps stay: root versions refer to them (rollback to before a delete).
-  (void)old_root;
 }
 
 absl::StatusOr<std::optional<DeploymentPlan>> ServiceScheduler::CancelDeployment(

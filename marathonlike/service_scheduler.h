@@ -364,7 +364,8 @@ class ServiceScheduler {
   std::optional<Timestamp> DueAt(const Instance& instance) const;
   void RecomputeLocks();
   std::vector<InstanceId> InstanceIdsOf(const PathId& app_id) const;
-  void PutRootAndVersions(const Group& old_root, Timestamp now, Output* out);
+  // Stores the root (and as a root version) and the new versions of the `changed` apps.
+  void PutRootAndVersions(const std::vector<PathId>& changed, Output* out);
   absl::Status PrepareTarget(Group& target, Timestamp now) const;
   bool IsCurrent(const Instance& instance, const AppDefinition& app) const;
   bool InDeployment(const PathId& app_id) const;

@@ -400,7 +400,7 @@ void WriteGroupRefs(JsonWriter& w, const Group& g) {
   for (const auto& [id, app] : g.apps) {
     w.StartObject();
     w.Key("id").String(id);
-    w.Key("version").String(FormatStoredTime(app.version));
+    w.Key("version").String(FormatStoredTime(app->version));
     w.EndObject();
   }
   w.EndArray();

@@ -119,11 +119,11 @@ Instance RichInstance() {
 Deployment RichDeployment() {
   Group original = RichRoot();
   Group target = original;
-  AppDefinition& web = target.groups["/prod"].apps["/prod/web"];
+  AppDefinition& web = target.groups["/prod"].apps["/prod/web"].Mutable();
   web.instances = 1;
   web.version = Ms(1444737700000);
   web.version_info.last_scaling_at = Ms(1444737700000);
-  AppDefinition& db = target.groups["/prod"].apps["/prod/db"];
+  AppDefinition& db = target.groups["/prod"].apps["/prod/db"].Mutable();
   db.cmd = "db --new";
   db.args.reset();
   db.version = Ms(1444737700000);
