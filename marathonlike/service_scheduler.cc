@@ -433,12 +433,11 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
         candidates.insert(it->second.begin(), it->second.end());
       }
     }
-    for (const auto& [id, d] : deployments_) {
-      if (!undone_.contains(id) ||
-          (d.progress_deadline && now - d.step_started_at >= *d.progress_deadline)) {
-        candidates.insert(id);
-      }
+    for (const std::string& id : with_deadline_) {
+      const Deployment& d = deployments_.at(id);
+      if (now - d.step_started_at >= *d.progress_deadline) candidates.insert(id);
     }
+    for (const std::string& id : deployments_without_pass_) candidates.insert(id);
     std::vector<std::pair<Timestamp, std::string>> order;
     for (const std::string& id : candidates) {
       if (auto it = deployments_.find(id); it != deployments_.end()) {
@@ -496,8 +495,9 @@ void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
       if (const LaunchDelays::Delay* d = delays_.Find(*app)) MinInto(wake, d->Until());
     }
   }
-  for (const auto& [id, d] : deployments_) {
-    if (d.progress_deadline) MinInto(wake, d.step_started_at + *d.progress_deadline);
+  for (const std::string& id : with_deadline_) {
+    const Deployment& d = deployments_.at(id);
+    MinInto(wake, d.step_started_at + *d.progress_deadline);
   }
   if (subscribed_ && next_reconcile_) MinInto(wake, *next_reconcile_);
   if (wake) {
@@ -520,6 +520,7 @@ bool ServiceScheduler::AdvanceDeployment(Deployment& d, Timestamp now, Output* o
     const Step& step = d.plan.steps[d.current_step];
     // The actions of the step not known to be done. A fresh step (or a recovered one) runs every
     // action; later, only the actions whose app changed since are looked at again.
+    deployments_without_pass_.erase(id);
     auto [undone_it, fresh] = undone_.try_emplace(id);
     std::set<PathId>& undone = undone_it->second;
     if (fresh) {
@@ -673,6 +674,8 @@ void ServiceScheduler::StartDeployment(DeploymentPlan plan, Timestamp now, Outpu
     dirty_.insert(id);
   }
   undone_.erase(d.plan.id);
+  deployments_without_pass_.insert(d.plan.id);
+  if (d.progress_deadline) with_deadline_.insert(d.plan.id);
   deployments_[d.plan.id] = std::move(d);
 }
 
@@ -684,6 +687,8 @@ void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
   DeploymentPlan plan = std::move(it->second.plan);
   deployments_.erase(it);
   undone_.erase(id);
+  deployments_without_pass_.erase(id);
+  with_deadline_.erase(id);
   for (const PathId& app_id : AffectedAppIds(plan)) {
     if (auto it = locked_.find(app_id); it != locked_.end()) {
       it->second.erase(id);
@@ -857,8 +862,12 @@ void ServiceScheduler::Unindex(const Instance& i) {
 
 void ServiceScheduler::RecomputeLocks() {
   locked_.clear();
+  with_deadline_.clear();
+  deployments_without_pass_.clear();
   for (const auto& [id, d] : deployments_) {
     for (const PathId& app_id : AffectedAppIds(d.plan)) locked_[app_id].insert(id);
+    if (d.progress_deadline) with_deadline_.insert(id);
+    deployments_without_pass_.insert(id);
   }
 }
 

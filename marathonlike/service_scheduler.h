@@ -392,6 +392,8 @@ class ServiceScheduler {
   // Per deployment: the apps of its current step whose action is not known to be done (in
   // memory only; rebuilt by running every action of the step after a restart).
   std::map<std::string, std::set<PathId>> undone_;
+  std::set<std::string> deployments_without_pass_;  // started or recovered, not yet advanced
+  std::set<std::string> with_deadline_;             // deployments with a progress deadline
   std::map<PathId, std::vector<Timestamp>> app_versions_;
   std::vector<Timestamp> root_versions_;
   LaunchDelays delays_;
