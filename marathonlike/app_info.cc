@@ -93,10 +93,8 @@ void WriteTaskFailure(api::JsonWriter& w, const TaskFailure& failure) {
   w.EndObject();
 }
 
-void WriteAppInfo(api::JsonWriter& w, const AppDefinition& app, const AppInfoExtras& extras,
-                  const AppInfoEmbed& embed) {
-  w.StartObject();
-  WriteAppFields(w, app);
+void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
+                         const AppInfoEmbed& embed) {
   if (embed.counts) {
     w.Key("tasksStaged").Int(extras.counts.staged);
     w.Key("tasksRunning").Int(extras.counts.running);
@@ -129,6 +127,13 @@ void WriteAppInfo(api::JsonWriter& w, const AppDefinition& app, const AppInfoExt
     WriteStats(w, "totalSummary", s.total_summary);
     w.EndObject();
   }
+}
+
+void WriteAppInfo(api::JsonWriter& w, const AppDefinition& app, const AppInfoExtras& extras,
+                  const AppInfoEmbed& embed) {
+  w.StartObject();
+  WriteAppFields(w, app);
+  WriteAppInfoMembers(w, extras, embed);
   w.EndObject();
 }
 

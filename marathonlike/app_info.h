@@ -100,6 +100,11 @@ struct AppInfoExtras {
 // tasksStats (possibly {}). A member not embedded is absent.
 void WriteAppInfo(api::JsonWriter& w, const AppDefinition& app, const AppInfoExtras& extras,
                   const AppInfoEmbed& embed);
+
+// WriteAppInfo's members after the app's own (counts ... tasksStats), into an open object:
+// what the REST layer appends to cached WriteAppFields bytes.
+void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
+                         const AppInfoEmbed& embed);
 std::string AppInfoToJson(const AppDefinition& app, const AppInfoExtras& extras,
                           const AppInfoEmbed& embed);
 

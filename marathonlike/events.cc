@@ -11,19 +11,6 @@ namespace atl::marathonlike {
 
 namespace {
 
-// Marathon's Goal.toString.
-const char* GoalName(Goal goal) {
-  switch (goal) {
-    case Goal::kRunning:
-      return "Running";
-    case Goal::kStopped:
-      return "Stopped";
-    case Goal::kDecommissioned:
-      return "Decommissioned";
-  }
-  return "Running";
-}
-
 void WriteTime(api::JsonWriter& w, std::string_view key, Timestamp t) {
   w.Key(key).String(FormatIso8601(t));
 }

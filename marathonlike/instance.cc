@@ -25,6 +25,18 @@ bool IsTerminal(Condition condition) {
   return false;
 }
 
+const char* GoalName(Goal goal) {
+  switch (goal) {
+    case Goal::kRunning:
+      return "Running";
+    case Goal::kStopped:
+      return "Stopped";
+    case Goal::kDecommissioned:
+      return "Decommissioned";
+  }
+  return "Running";
+}
+
 const char* ConditionName(Condition condition) {
   switch (condition) {
     case Condition::kScheduled:

@@ -49,6 +49,9 @@ enum class Goal {
   kDecommissioned,  // stop and forget
 };
 
+// "Running", "Stopped", "Decommissioned" (Marathon's Goal.toString).
+const char* GoalName(Goal goal);
+
 struct InstanceView {
   InstanceId id;
   PathId app_id;

@@ -44,18 +44,6 @@ std::optional<Condition> ParseCondition(std::string_view name) {
   return std::nullopt;
 }
 
-const char* GoalName(Goal goal) {
-  switch (goal) {
-    case Goal::kRunning:
-      return "Running";
-    case Goal::kStopped:
-      return "Stopped";
-    case Goal::kDecommissioned:
-      return "Decommissioned";
-  }
-  return "Running";
-}
-
 std::optional<Goal> ParseGoal(std::string_view name) {
   for (Goal g : {Goal::kRunning, Goal::kStopped, Goal::kDecommissioned}) {
     if (name == GoalName(g)) return g;

@@ -401,74 +401,9 @@ const std::string& V2Api::AppJson(const AppDefinition& app) {
   return it->second;
 }
 
-namespace {
+namespace {}  // namespace
 
-void WriteCounts(api::JsonWriter& w, const TaskCounts& c) {
-  w.StartObject();
-  w.Key("staged").Int(c.staged);
-  w.Key("running").Int(c.running);
-  w.Key("healthy").Int(c.healthy);
-  w.Key("unhealthy").Int(c.unhealthy);
-  w.EndObject();
-}
-
-void WriteStats(api::JsonWriter& w, std::string_view key, const std::optional<TaskStats>& stats) {
-  if (!stats.has_value()) return;
-  w.Key(key).StartObject().Key("stats").StartObject();
-  w.Key("counts");
-  WriteCounts(w, stats->counts);
-  if (stats->average_life_seconds.has_value() && stats->median_life_seconds.has_value()) {
-    w.Key("lifeTime").StartObject();
-    w.Key("averageSeconds");
-    WriteNumber(w, *stats->average_life_seconds);
-    w.Key("medianSeconds");
-    WriteNumber(w, *stats->median_life_seconds);
-    w.EndObject();
-  }
-  w.EndObject().EndObject();
-}
-
-}  // namespace
-
-namespace v2 {
-
-void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
-                         const AppInfoEmbed& embed) {
-  if (embed.counts) {
-    w.Key("tasksStaged").Int(extras.counts.staged);
-    w.Key("tasksRunning").Int(extras.counts.running);
-    w.Key("tasksHealthy").Int(extras.counts.healthy);
-    w.Key("tasksUnhealthy").Int(extras.counts.unhealthy);
-  }
-  if (embed.deployments) {
-    w.Key("deployments").StartArray();
-    for (const std::string& id : extras.deployments) {
-      w.StartObject().Key("id").String(id).EndObject();
-    }
-    w.EndArray();
-  }
-  if (embed.readiness) w.Key("readinessCheckResults").StartArray().EndArray();
-  if (embed.tasks) {
-    w.Key("tasks").StartArray();
-    for (const TaskView& task : extras.tasks) WriteTask(w, task);
-    w.EndArray();
-  }
-  if (embed.last_task_failure && extras.last_task_failure.has_value()) {
-    w.Key("lastTaskFailure");
-    WriteTaskFailure(w, *extras.last_task_failure);
-  }
-  if (embed.task_stats) {
-    const TaskStatsByVersion& s = extras.task_stats;
-    w.Key("tasksStats").StartObject();
-    WriteStats(w, "startedAfterLastScaling", s.started_after_last_scaling);
-    WriteStats(w, "withLatestConfig", s.with_latest_config);
-    WriteStats(w, "withOutdatedConfig", s.with_outdated_config);
-    WriteStats(w, "totalSummary", s.total_summary);
-    w.EndObject();
-  }
-}
-
-}  // namespace v2
+namespace v2 {}  // namespace v2
 
 namespace {
 
@@ -477,7 +412,7 @@ namespace {
 std::string ExtrasJson(const AppInfoExtras& extras, const AppInfoEmbed& embed) {
   api::JsonWriter w;
   w.StartObject();
-  v2::WriteAppInfoMembers(w, extras, embed);
+  WriteAppInfoMembers(w, extras, embed);
   w.EndObject();
   return w.Finish();
 }

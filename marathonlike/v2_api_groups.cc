@@ -100,7 +100,7 @@ V2Response V2Api::GetGroup(const V2Request& request, const PathId& id, Timestamp
   GroupWriteOptions options = GroupEmbed(v2::Query(request).All("embed"), &app_embed);
   if (app_embed != AppInfoEmbed{}) {
     options.app_extras = [this, app_embed, now](api::JsonWriter& w, const AppDefinition& app) {
-      v2::WriteAppInfoMembers(w, ExtrasOf(app, app_embed, now), app_embed);
+      WriteAppInfoMembers(w, ExtrasOf(app, app_embed, now), app_embed);
     };
   }
   return Json(200, GroupToJson(*group, options));

@@ -65,11 +65,6 @@ ApiOr<std::vector<std::string>> SplitJsonArray(std::string_view json);
 // The ids of a POST /v2/tasks/delete body {"ids": [...]}.
 ApiOr<std::vector<std::string>> ParseTaskIds(std::string_view json);
 
-// The AppInfo members WriteAppInfo (app_info.h) writes after the app's own fields, in its
-// order, into the object the caller has open.
-void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
-                         const AppInfoEmbed& embed);
-
 // `error` with every field-error path prefixed (array bodies: "/(0)"). Errors with parser
 // text are returned unchanged.
 ApiError PrefixError(const ApiError& error, std::string_view prefix);
