@@ -122,6 +122,9 @@ class V2Api {
   // ---- shared (v2_api.cc) ----
   // Runs ServiceScheduler::Deploy and maps Conflict/errors to Marathon's answers.
   DeployOutcome Deploy(Group target, const DeployOptions& options, Timestamp now, Output* out);
+  // PutApp + Deploy + api_post_event: what POST and PUT of one app share.
+  DeployOutcome PutAndDeploy(const V2Request& request, AppDefinition app, bool force, Timestamp now,
+                             Output* out);
   // The kill endpoints: kills `instances` (scale/wipe from the query) and answers {"tasks"}
   // ({"task"} when `single`), or a deployment result with ?scale=true.
   V2Response KillAndAnswer(const V2Request& request, const std::vector<InstanceId>& instances,

@@ -47,6 +47,18 @@ bool IsGroupWildcard(std::string_view path, std::optional<PathId>* group) {
 
 }  // namespace
 
+V2Api::DeployOutcome V2Api::PutAndDeploy(const V2Request& request, AppDefinition app, bool force,
+                                         Timestamp now, Output* out) {
+  const PathId id = app.id;
+  absl::StatusOr<Group> target = PutApp(scheduler_.root(), std::move(app), now);
+  if (!target.ok()) return v2::StatusError(target.status());
+  DeployOptions options;
+  options.force = force;
+  DeployOutcome outcome = Deploy(*std::move(target), options, now, out);
+  if (std::holds_alternative<DeploymentPlan>(outcome)) PublishApiPost(request, id, now, out);
+  return outcome;
+}
+
 V2Response V2Api::Apps(const V2Request& request, std::string_view rest, Timestamp now,
                        Output* out) {
   const std::string_view method = request.method;
@@ -224,14 +236,9 @@ V2Response V2Api::CreateApp(const V2Request& request, Timestamp now, Output* out
   if (FindApp(scheduler_.root(), id) != nullptr) {
     return Message(409, StrCat("An app with id [", id, "] already exists."));
   }
-  absl::StatusOr<Group> target = PutApp(scheduler_.root(), *std::move(app), now);
-  if (!target.ok()) return v2::StatusError(target.status());
-  DeployOptions options;
-  options.force = force;
-  DeployOutcome outcome = Deploy(*std::move(target), options, now, out);
+  DeployOutcome outcome = PutAndDeploy(request, *std::move(app), force, now, out);
   if (auto* r = std::get_if<V2Response>(&outcome)) return std::move(*r);
   const DeploymentPlan& plan = std::get<DeploymentPlan>(outcome);
-  PublishApiPost(request, id, now, out);
   const AppDefinition* stored = FindApp(scheduler_.root(), id);
   // Marathon answers with the app as stored, zero counts, the deployment and no tasks.
   AppInfoEmbed embed;
@@ -321,14 +328,9 @@ V2Response V2Api::UpdateApp(const V2Request& request, const PathId& id, bool pat
   std::optional<AppDefinition> next =
       UpdatedDefinition(request.body, *parsed, existing, patch, partial, versions_, "", &error);
   if (!next.has_value()) return *error;
-  absl::StatusOr<Group> target = PutApp(scheduler_.root(), *std::move(next), now);
-  if (!target.ok()) return v2::StatusError(target.status());
-  DeployOptions options;
-  options.force = force;
-  DeployOutcome outcome = Deploy(*std::move(target), options, now, out);
+  DeployOutcome outcome = PutAndDeploy(request, *std::move(next), force, now, out);
   if (auto* r = std::get_if<V2Response>(&outcome)) return std::move(*r);
   const DeploymentPlan& plan = std::get<DeploymentPlan>(outcome);
-  PublishApiPost(request, id, now, out);
   V2Response r = v2::DeploymentResult(plan, created ? 201 : 200);
   if (created) r.headers.emplace_back("Location", StrCat("/v2/apps", id));
   return r;
