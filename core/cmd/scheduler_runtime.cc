@@ -179,6 +179,9 @@ uint16_t SchedulerRuntime::http_port() const { return server_ ? server_->port() 
 absl::Status SchedulerRuntime::Start() {
   ATOLL_CHECK(!started_) << "SchedulerRuntime::Start called twice";
   started_ = true;
+  // Event ids grow across restarts: a reconnecting client's Last-Event-ID from before a restart
+  // is older than every id of this run.
+  next_event_id_ = static_cast<uint64_t>(std::max<int64_t>(1, clock_.Now().nanoseconds() / 1000));
   std::error_code ec;
   std::filesystem::create_directories(options_.work_dir, ec);
   if (ec) {
@@ -450,11 +453,19 @@ void SchedulerRuntime::Publish(const m::MarathonEvent& event) {
   const uint64_t id = next_event_id_++;
   const std::string type = m::EventTypeOf(event);
   LogEvent(event);
-  std::string frame;  // serialized once, for every stream that wants it
+  // Serialized once, for every stream that wants it and for clients that reconnect with
+  // Last-Event-ID (the recent frames are kept, bounded in count and bytes).
+  std::string frame = m::SseFrame(event, id);
+  recent_bytes_ += frame.size();
+  recent_events_.push_back(RecentEvent{id, type, frame});
+  while (!recent_events_.empty() &&
+         (recent_events_.size() > kRecentEvents || recent_bytes_ > kRecentEventBytes)) {
+    recent_bytes_ -= recent_events_.front().frame.size();
+    recent_events_.pop_front();
+  }
   std::vector<uint64_t> slow;
   for (auto& [sid, s] : event_streams_) {
     if (!s.filter.Matches(type)) continue;
-    if (frame.empty()) frame = m::SseFrame(event, id);
     s.stream->Write(frame);
     if (s.stream->queued_bytes() > options_.max_event_stream_bytes) slow.push_back(sid);
   }
@@ -553,17 +564,30 @@ void SchedulerRuntime::OpenEventStream(const io::HttpRequest& req,
   if (!stream->open()) return;
   const uint64_t sid = next_stream_++;
   const std::string remote = req.remote_address;
+  // A client reconnecting with Last-Event-ID first gets the events it missed (those still
+  // kept), beyond Marathon. Ids start at the scheduler's start time in microseconds, so they
+  // keep growing across restarts.
+  std::optional<uint64_t> last_seen;
+  if (const std::string* last = req.Header("Last-Event-ID")) {
+    uint64_t v = 0;
+    if (ParseUint64(Strip(*last), &v)) last_seen = v;
+  }
   spdlog::info("scheduler: /v2/events client {} attached", remote);
   // Joins the fan-out in order with the Outputs before it, and its own attached event is the
   // first it sees.
   m::Output none;
-  Submit(std::move(none), [this, sid, stream, remote,
+  Submit(std::move(none), [this, sid, stream, remote, last_seen,
                            filter = m::EventFilter(types)](const absl::Status& s) mutable {
     if (!s.ok() || stopped_) {
       stream->Close();
       return;
     }
     if (!stream->open()) return;
+    if (last_seen) {
+      for (const RecentEvent& e : recent_events_) {
+        if (e.id > *last_seen && filter.Matches(e.type)) stream->Write(e.frame);
+      }
+    }
     event_streams_[sid] = EventStream{stream, std::move(filter), remote};
     stream->OnClose([this, alive = std::weak_ptr<int>(alive_), sid] {
       if (alive.expired()) return;

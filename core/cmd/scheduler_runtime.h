@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -146,7 +147,17 @@ class SchedulerRuntime {
   int64_t in_flight_ = 0;
   std::map<uint64_t, EventStream> event_streams_;
   uint64_t next_stream_ = 1;
-  uint64_t next_event_id_ = 1;
+  uint64_t next_event_id_ = 1;  // set from the clock at start (see OpenEventStream)
+  // The last events sent, for clients reconnecting with Last-Event-ID.
+  struct RecentEvent {
+    uint64_t id = 0;
+    std::string type;
+    std::string frame;
+  };
+  static constexpr size_t kRecentEvents = 10000;
+  static constexpr size_t kRecentEventBytes = 16 << 20;
+  std::deque<RecentEvent> recent_events_;
+  size_t recent_bytes_ = 0;
   std::optional<Timestamp> wake_;
   io::EventLoop::TimerId wake_timer_ = 0;
   io::EventLoop::TimerId heartbeat_timer_ = 0;

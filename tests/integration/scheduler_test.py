@@ -120,12 +120,14 @@ def settled(port, app_id, n, version=None):
 class EventClient:
     """GET /v2/events on a raw socket; collects the `event:` types in a background thread."""
 
-    def __init__(self, port, query=""):
+    def __init__(self, port, query="", last_event_id=None):
         self.types = []
+        self.ids = []
         self.headers = ""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id is not None else ""
         self.sock.sendall(f"GET /v2/events{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Accept: text/event-stream\r\n\r\n".encode())
+                          f"Accept: text/event-stream\r\n{extra}\r\n".encode())
         self.sock.settimeout(None)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -148,6 +150,8 @@ class EventClient:
                 line = line.decode(errors="replace").rstrip("\r")
                 if line.startswith("event: "):
                     self.types.append(line[len("event: "):])
+                elif line.startswith("id: "):
+                    self.ids.append(int(line[len("id: "):]))
 
     def close(self):
         try:
@@ -213,6 +217,14 @@ def embedded(atoll):
         wait_until(lambda: "app_terminated_event" in only.types, "the filtered stream's events")
         check(set(only.types) == {"deployment_success", "app_terminated_event"},
               f"event_type= filters the stream ({sorted(set(only.types))})")
+        # A client that reconnects with Last-Event-ID gets what it missed, then the live ones.
+        first_id = events.ids[0]
+        again = EventClient(http_port, "?event_type=deployment_success", last_event_id=first_id)
+        wait_until(lambda: again.types.count("deployment_success") >=
+                   only.types.count("deployment_success"), "the replayed events")
+        check(all(i > first_id for i in again.ids) and again.ids == sorted(again.ids),
+              "replayed events come after Last-Event-ID, in order")
+        again.close()
         only.close()
         WATCH.clear()
         up.send_signal(signal.SIGINT)
