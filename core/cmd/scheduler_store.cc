@@ -40,10 +40,11 @@ void AppendOps(const mk::Command& command, std::vector<KvStore::Op>* ops) {
         if constexpr (std::is_same_v<T, mk::cmd::PutFrameworkId>) {
           ops->push_back(KvStore::Op::Put(kFrameworkIdKey, c.framework_id));
         } else if constexpr (std::is_same_v<T, mk::cmd::PutRoot>) {
-          // By reference: the app definitions are under app-versions/ (PutAppVersion).
-          std::string json = mk::EncodeGroupRefs(*c.root);
-          ops->push_back(KvStore::Op::Put(kRootKey, json));
-          ops->push_back(KvStore::Op::Put(RootVersionKey(c.root->version), std::move(json)));
+          // The tree once, as a root version with the apps by reference (their definitions
+          // are under app-versions/); "root" names the current version.
+          ops->push_back(
+              KvStore::Op::Put(RootVersionKey(c.root->version), mk::EncodeGroupRefs(*c.root)));
+          ops->push_back(KvStore::Op::Put(kRootKey, FormatIso8601(c.root->version)));
         } else if constexpr (std::is_same_v<T, mk::cmd::RemoveRootVersion>) {
           ops->push_back(KvStore::Op::Delete(RootVersionKey(c.version)));
         } else if constexpr (std::is_same_v<T, mk::cmd::PutAppVersion>) {
@@ -118,8 +119,12 @@ absl::StatusOr<mk::StoredState> LoadState(KvStore& store) {
 
   ASSIGN_OR_RETURN(std::optional<KvStore::Entry> root, store.Get(kRootKey));
   if (root.has_value()) {
-    absl::StatusOr<mk::Group> group = mk::DecodeGroupRefs(root->value, StoredApps(store));
-    if (!group.ok()) return KeyError(kRootKey, group.status());
+    ASSIGN_OR_RETURN(Timestamp version, KeyTime(kRootKey, root->value));
+    const std::string key = RootVersionKey(version);
+    ASSIGN_OR_RETURN(std::optional<KvStore::Entry> tree, store.Get(key));
+    if (!tree.has_value()) return KeyError(kRootKey, StrCat("names ", key, ", which is missing"));
+    absl::StatusOr<mk::Group> group = mk::DecodeGroupRefs(tree->value, StoredApps(store));
+    if (!group.ok()) return KeyError(key, group.status());
     state.root = *std::move(group);
   }
 

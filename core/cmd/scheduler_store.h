@@ -5,9 +5,11 @@
 // Key layout (one record per key; times as FormatIso8601, "2015-10-13T12:00:00.000Z", whose
 // fixed width and millisecond precision make keys of one prefix sort by time):
 //   "framework-id"                        the framework id, raw text (not JSON)
-//   "root"                                the current root group (EncodeGroup)
-//   "root-versions/<time>"                a root group version (EncodeGroup); <time> is its
-//                                         `version`. PutRoot writes it beside "root".
+//   "root"                                the current root group's version (its time, as
+//                                         text): the tree is that root version's
+//   "root-versions/<time>"                a root group version (EncodeGroupRefs: the apps by
+//                                         reference to app-versions/); <time> is its
+//                                         `version`. PutRoot writes it and points "root" at it.
 //   "app-versions/<app id>/<time>"        an app version (EncodeApp), e.g.
 //                                         "app-versions//prod/web/2015-10-13T12:00:00.000Z"
 //                                         (the app id keeps its leading '/'; the time is
@@ -50,7 +52,7 @@ std::string InstanceKey(const marathonlike::InstanceId& instance_id);
 
 // The store writes of one command, in order (apply them as one Commit, or through a
 // KvBatcher as one op-set). Commands that write nothing durable (driver calls, Publish,
-// WakeAt) give none. PutRoot gives two puts: "root" and "root-versions/<root.version>".
+// WakeAt) give none. PutRoot gives two puts: "root-versions/<root.version>" and "root".
 std::vector<io::KvStore::Op> ToOps(const marathonlike::Command& command);
 // The ops of every command of `commands`, concatenated in order.
 std::vector<io::KvStore::Op> ToOps(const std::vector<marathonlike::Command>& commands);

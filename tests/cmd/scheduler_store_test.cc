@@ -155,10 +155,11 @@ TEST(SchedulerStore, OpsOfEachCommand) {
   std::vector<KvStore::Op> ops =
       ToOps(mk::Command(mk::cmd::PutRoot{std::make_shared<const mk::Group>(root)}));
   ASSERT_EQ(ops.size(), 2u);
-  // Apps by reference: their definitions are under app-versions/.
-  EXPECT_EQ(ops[0], KvStore::Op::Put("root", mk::EncodeGroupRefs(root)));
-  EXPECT_EQ(ops[1],
+  // The tree once, apps by reference (their definitions are under app-versions/); "root"
+  // names the current version.
+  EXPECT_EQ(ops[0],
             KvStore::Op::Put("root-versions/1970-01-01T00:00:01.000Z", mk::EncodeGroupRefs(root)));
+  EXPECT_EQ(ops[1], KvStore::Op::Put("root", "1970-01-01T00:00:01.000Z"));
   EXPECT_EQ(ops[0].value.find("\"cmd\""), std::string::npos);
 
   EXPECT_EQ(ToOps(mk::Command(mk::cmd::PutFrameworkId{"fw"})),
@@ -326,7 +327,12 @@ void ExpectLoadFails(const std::vector<KvStore::Op>& ops, std::string_view needl
 }
 
 TEST(SchedulerStore, UnreadableRecordsAreDataLossNamingTheKey) {
-  ExpectLoadFails({KvStore::Op::Put("root", "[]")}, "key 'root': stored group");
+  ExpectLoadFails({KvStore::Op::Put("root", "[]")}, "key 'root': '[]' is not an ISO-8601 time");
+  ExpectLoadFails({KvStore::Op::Put("root", "2001-01-01T00:00:00.000Z")},
+                  "key 'root': names root-versions/2001-01-01T00:00:00.000Z, which is missing");
+  ExpectLoadFails({KvStore::Op::Put("root", "2001-01-01T00:00:00.000Z"),
+                   KvStore::Op::Put("root-versions/2001-01-01T00:00:00.000Z", "[]")},
+                  "key 'root-versions/2001-01-01T00:00:00.000Z': stored group");
   ExpectLoadFails({KvStore::Op::Put("instances/x", "garbage")},
                   "key 'instances/x': stored instance");
   ExpectLoadFails({KvStore::Op::Put("instances/x", mk::EncodeInstance(Inst("y", Ms(1))))},
