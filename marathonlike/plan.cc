@@ -105,54 +105,97 @@ DeploymentPlan BuildPlan(std::string id, const Group& original, const Group& tar
   return plan;
 }
 
+namespace {
+
+// Calls fn(id, before, after) for every app of either tree (nullptr on the side that lacks
+// it), walking both trees side by side: no map of all apps is built, and a shared definition
+// (AppRef) compares by pointer.
+template <typename Fn>
+void ForEachAppPair(const Group* a, const Group* b, Fn& fn) {
+  static const Group kEmpty;
+  const Group& ga = a != nullptr ? *a : kEmpty;
+  const Group& gb = b != nullptr ? *b : kEmpty;
+  auto ia = ga.apps.begin(), ib = gb.apps.begin();
+  while (ia != ga.apps.end() || ib != gb.apps.end()) {
+    if (ib == gb.apps.end() || (ia != ga.apps.end() && ia->first < ib->first)) {
+      fn(ia->first, &*ia->second, nullptr);
+      ++ia;
+    } else if (ia == ga.apps.end() || ib->first < ia->first) {
+      fn(ib->first, nullptr, &*ib->second);
+      ++ib;
+    } else {
+      fn(ia->first, &*ia->second, &*ib->second);
+      ++ia;
+      ++ib;
+    }
+  }
+  auto ja = ga.groups.begin(), jb = gb.groups.begin();
+  while (ja != ga.groups.end() || jb != gb.groups.end()) {
+    if (jb == gb.groups.end() || (ja != ga.groups.end() && ja->first < jb->first)) {
+      ForEachAppPair(&ja->second, nullptr, fn);
+      ++ja;
+    } else if (ja == ga.groups.end() || jb->first < ja->first) {
+      ForEachAppPair(nullptr, &jb->second, fn);
+      ++jb;
+    } else {
+      ForEachAppPair(&ja->second, &jb->second, fn);
+      ++ja;
+      ++jb;
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Step> BuildSteps(const Group& original, const Group& target,
                              const std::map<PathId, std::vector<InstanceId>>& to_kill) {
-  DeploymentPlan plan;
-  std::map<PathId, const AppDefinition*> before = TransitiveApps(original);
-  std::map<PathId, const AppDefinition*> after = TransitiveApps(target);
-
-  // Step 1: stops; step 2: start placeholders.
-  Step stops;
-  for (const auto& [app_id, app] : before) {
-    if (!after.contains(app_id)) stops.actions.push_back({ActionType::kStop, app_id, {}, {}});
-  }
-  Step starts;
-  for (const auto& [app_id, app] : after) {
-    if (!before.contains(app_id)) starts.actions.push_back({ActionType::kStart, app_id, 0, {}});
-  }
-  plan.steps.push_back(std::move(stops));
-  plan.steps.push_back(std::move(starts));
-
-  // Dependency layers over the affected apps present in the target (removed apps are affected
-  // too but only stopped, above).
+  // Step 1: stops; step 2: start placeholders; then dependency layers over the affected apps
+  // present in the target (removed apps are affected too but only stopped).
   // (No dependency anywhere, the common case: one layer, without building the graph.)
   std::map<PathId, int> chain;
   if (HasDependencies(target)) chain = LongestChains(DependencyGraph(target));
+  Step stops;
+  Step starts;
   std::map<int, Step> layers;
-  for (const auto& [app_id, app] : after) {
-    auto old = before.find(app_id);
+  auto visit = [&](const PathId& app_id, const AppDefinition* old, const AppDefinition* app) {
+    if (app == nullptr) {
+      stops.actions.push_back({ActionType::kStop, app_id, {}, {}});
+      return;
+    }
     std::optional<Action> action;
-    if (old == before.end()) {
+    if (old == nullptr) {
+      starts.actions.push_back({ActionType::kStart, app_id, 0, {}});
       action = Action{ActionType::kScale, app_id, app->instances, {}};
-    } else if (old->second == app || *old->second == *app) {
-      continue;  // not affected (the same shared definition: no need to compare)
-    } else if (IsOnlyScaleChange(*old->second, *app) ||
-               (app->instances == 0 && NeedsRestart(*old->second, *app))) {
+    } else if (old == app || *old == *app) {
+      return;  // not affected (the same shared definition: no need to compare)
+    } else if (IsOnlyScaleChange(*old, *app) || (app->instances == 0 && NeedsRestart(*old, *app))) {
       // Restarting zero instances is stopping the old ones: a scale to 0 does exactly that.
       action = Action{ActionType::kScale, app_id, app->instances, {}};
       auto kills = to_kill.find(app_id);
-      if (kills != to_kill.end() && IsOnlyScaleChange(*old->second, *app)) {
+      if (kills != to_kill.end() && IsOnlyScaleChange(*old, *app)) {
         action->kill_list = kills->second;
       }
-    } else if (NeedsRestart(*old->second, *app)) {
+    } else if (NeedsRestart(*old, *app)) {
       action = Action{ActionType::kRestart, app_id, {}, {}};
     }
-    if (action.has_value()) layers[chain[app_id]].actions.push_back(std::move(*action));
-  }
-  for (auto& [length, step] : layers) plan.steps.push_back(std::move(step));
+    if (action.has_value()) {
+      auto c = chain.find(app_id);
+      layers[c == chain.end() ? 0 : c->second].actions.push_back(std::move(*action));
+    }
+  };
+  ForEachAppPair(&original, &target, visit);
 
-  std::erase_if(plan.steps, [](const Step& s) { return s.actions.empty(); });
-  return std::move(plan.steps);
+  std::vector<Step> steps;
+  steps.push_back(std::move(stops));
+  steps.push_back(std::move(starts));
+  for (auto& [length, step] : layers) steps.push_back(std::move(step));
+  std::erase_if(steps, [](const Step& s) { return s.actions.empty(); });
+  // Actions by app id, whatever the walk's group order.
+  for (Step& step : steps) {
+    std::sort(step.actions.begin(), step.actions.end(),
+              [](const Action& x, const Action& y) { return x.app_id < y.app_id; });
+  }
+  return steps;
 }
 
 std::vector<PathId> AffectedAppIds(const DeploymentPlan& plan) {
