@@ -87,12 +87,27 @@ std::string FormatIso8601(Timestamp t) {
   const int64_t sod = secs - days * 86400;
   int64_t y, m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
-                static_cast<long long>(sod % 60), static_cast<long long>(ms - secs * 1000));
-  return buf;
+  if (y < 0 || y > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
+                  static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
+                  static_cast<long long>(sod % 60), static_cast<long long>(ms - secs * 1000));
+    return buf;
+  }
+  // The common case by hand: stores write one of these per app version (no printf parsing).
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](size_t at, int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k, v /= 10) out[at + k] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, sod / 3600, 2);
+  put(14, sod / 60 % 60, 2);
+  put(17, sod % 60, 2);
+  put(20, ms - secs * 1000, 3);
+  return out;
 }
 
 std::optional<Timestamp> ParseIso8601(std::string_view s) {
