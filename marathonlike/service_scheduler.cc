@@ -4,6 +4,8 @@
 #include <functional>
 #include <utility>
 
+#include "constraints/check.h"
+#include "constraints/placement_counts.h"
 #include "core/base/check.h"
 #include "core/base/overloaded.h"
 #include "core/base/strings.h"
@@ -37,10 +39,46 @@ bool IsCounted(const Instance& i) {
   return i.goal == Goal::kRunning && i.condition != Condition::kUnreachableInactive;
 }
 
+// Where an instance's agent_attributes keep the agent's fault domain (no Mesos attribute name
+// starts with '@').
+constexpr char kRegionKey[] = "@region";
+constexpr char kZoneKey[] = "@zone";
+
+// What the constraint checkers see of an agent. Attributes are compared as Mesos prints them
+// (ValueString), the same for an offer and for the agent of a placed instance.
+constraints::AgentView ViewOf(std::string hostname,
+                              const std::map<std::string, std::string>& attributes) {
+  constraints::AgentView v;
+  v.hostname = std::move(hostname);
+  for (const auto& [name, value] : attributes) {
+    if (name == kRegionKey) {
+      v.region = value;
+    } else if (name == kZoneKey) {
+      v.zone = value;
+    } else {
+      model::Attribute a;
+      a.name = name;
+      a.type = model::ValueType::kText;
+      a.text = value;
+      v.attributes.push_back(std::move(a));
+    }
+  }
+  return v;
+}
+
 std::map<std::string, std::string> AttributeMap(const model::Attributes& attributes) {
   std::map<std::string, std::string> out;
   for (const model::Attribute& a : attributes) out[a.name] = a.ValueString();
   return out;
+}
+
+constraints::AgentView ViewOfOffer(const model::Offer& offer) {
+  std::map<std::string, std::string> attributes = AttributeMap(offer.attributes);
+  if (offer.domain) {
+    attributes[kRegionKey] = offer.domain->region;
+    attributes[kZoneKey] = offer.domain->zone;
+  }
+  return ViewOf(offer.hostname, attributes);
 }
 
 // The app's service ports (its portDefinitions' ports, assigned by Deploy).
@@ -218,7 +256,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
       if (delays_.DelayedUntil(*app, now)) continue;
       QueueEntry& stats = queue_stats_[app_id];
       stats.processed_offers++;
-      MatchResult match = MatchOffer(remaining, *app, static_cast<int>(ids.size()), options_.match);
+      MatchResult match = MatchWithConstraints(remaining, *app, static_cast<int>(ids.size()));
       if (match.instances.empty()) {
         stats.unused_offers++;
         stats.last_unused_offer_at = now;
@@ -238,6 +276,10 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
         inst.agent_id = offer.agent_id.value();
         inst.hostname = offer.hostname;
         inst.agent_attributes = AttributeMap(offer.attributes);
+        if (offer.domain) {  // kept for @region / @zone constraints
+          inst.agent_attributes[kRegionKey] = offer.domain->region;
+          inst.agent_attributes[kZoneKey] = offer.domain->zone;
+        }
         inst.host_ports = m.host_ports;
         inst.role = remaining.allocation_role.value_or("*");
         if (!m.resources.empty() && m.resources.items().front().allocation_role) {
@@ -270,6 +312,41 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
   if (!subscribed_) {
     // Nothing to answer: the offers are void.
   }
+}
+
+MatchResult ServiceScheduler::MatchWithConstraints(const model::Offer& offer,
+                                                   const AppDefinition& app, int wanted) const {
+  if (app.constraints.empty()) return MatchOffer(offer, app, wanted, options_.match);
+  // The app's placed instances (any not terminal, unreachable ones too, as Marathon counts
+  // them), counted per field value; the instances this offer already took are added for each
+  // next one. (Rebuilt per offer: O(instances of the app); issue 5 makes it incremental.)
+  std::vector<constraints::Constraint> parsed;
+  for (const std::vector<std::string>& c : app.constraints) {
+    constraints::ParseResult r = constraints::ParseMarathonConstraint(c);
+    if (!r.constraint) {
+      MatchResult none;
+      none.reasons = {kUnfulfilledConstraint};
+      return none;  // validation let through what the checker cannot read: never place
+    }
+    parsed.push_back(*std::move(r.constraint));
+  }
+  constraints::PlacementCounts counts(parsed);
+  for (const Instance* i : InstancesOf(app.id)) {
+    if (!i->agent_id.empty() && !IsTerminal(i->condition)) {
+      counts.Add(ViewOf(i->hostname, i->agent_attributes));
+    }
+  }
+  const constraints::AgentView here = ViewOfOffer(offer);
+  MatchOptions options = options_.match;
+  options.constraint_check = [&](const model::Offer&, const AppDefinition&,
+                                 int placed_in_offer) -> std::string {
+    for (int k = 0; k < placed_in_offer; ++k) counts.Add(here);
+    constraints::Result r = constraints::CheckAll(parsed, here, counts);
+    for (int k = 0; k < placed_in_offer; ++k) counts.Remove(here);
+    // Marathon's reason name, for /v2/queue's funnel (issue 5 adds the per-constraint text).
+    return r.ok ? "" : kUnfulfilledConstraint;
+  };
+  return MatchOffer(offer, app, wanted, options);
 }
 
 void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, Output* out) {

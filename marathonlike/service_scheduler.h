@@ -334,6 +334,9 @@ class ServiceScheduler {
   void Recover(const StoredState& state, Timestamp now, Output* out);
   void OnSubscribed(const in::Subscribed& s, Timestamp now, Output* out);
   void OnOffers(const std::vector<model::Offer>& offers, Timestamp now, Output* out);
+  // MatchOffer with the app's placement constraints checked against its placed instances.
+  MatchResult MatchWithConstraints(const model::Offer& offer, const AppDefinition& app,
+                                   int wanted) const;
   void OnStatus(const model::TaskStatus& status, Timestamp now, Output* out);
   void OnAgentLost(const model::AgentId& agent_id, Timestamp now, Output* out);
   void OnTick(Timestamp now, Output* out);

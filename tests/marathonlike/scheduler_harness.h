@@ -108,6 +108,15 @@ class Harness {
       o.agent_id = model::AgentId(id);
       o.hostname = a.hostname;
       o.resources = a.free;
+      if (auto at = attributes.find(id); at != attributes.end()) {
+        for (const auto& [name, value] : at->second) {
+          model::Attribute attribute;
+          attribute.name = name;
+          attribute.text = value;
+          o.attributes.push_back(std::move(attribute));
+        }
+      }
+      if (auto d = domains.find(id); d != domains.end()) o.domain = d->second;
       open_offers[o.id.value()] = id;
       offers.push_back(std::move(o));
     }
@@ -203,6 +212,9 @@ class Harness {
   ServiceScheduler scheduler;
   Timestamp now;
   std::map<std::string, FakeAgent> agents;
+  // Text attributes and fault domains the agents' offers carry, by agent id.
+  std::map<std::string, std::map<std::string, std::string>> attributes;
+  std::map<std::string, model::DomainInfo> domains;
   std::map<std::string, std::string> open_offers;  // offer id -> agent id
   std::map<std::string, FakeTask> tasks;           // live tasks by id
   std::vector<model::TaskInfo> launched;

@@ -514,5 +514,59 @@ TEST(ServiceSchedulerTest, AHugeAppQueuesAFewInstancesAtATime) {
   EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "still deploying, bounded";
 }
 
+TEST(ServiceSchedulerTest, UniqueHostnameRunsOnePerAgentAndSaysWhyNotMore) {
+  Harness h;
+  h.AddAgents(3);
+  h.Start();
+  AppDefinition app = SimpleApp("/web", 4);
+  app.constraints = {{"hostname", "UNIQUE"}};
+  h.PutApp(app);
+  h.Settle();
+  EXPECT_EQ(h.Running("/web"), 3);
+  std::set<std::string> hosts;
+  for (const Instance* i : h.scheduler.InstancesOf("/web")) {
+    if (!i->hostname.empty()) {
+      EXPECT_TRUE(hosts.insert(i->hostname).second) << i->hostname;
+    }
+  }
+  std::vector<QueueEntry> queue = h.scheduler.Queue(h.now);
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(queue[0].count, 1);
+  EXPECT_GT(queue[0].rejected_by_reason["UnfulfilledConstraint"], 0);
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "the fourth cannot be placed";
+}
+
+TEST(ServiceSchedulerTest, MaxPerAndLikeOnAttributesAndTheFaultDomain) {
+  Harness h;
+  h.AddAgents(4);
+  h.Start();
+  // Agents 0 and 1 in rack r1, 2 and 3 in rack r2; zones a/b.
+  int k = 0;
+  for (auto& [id, a] : h.agents) {
+    (void)a;
+    h.attributes[id] = {{"rack", k < 2 ? "r1" : "r2"}};
+    h.domains[id] = model::DomainInfo{"eu", k % 2 == 0 ? "a" : "b"};
+    ++k;
+  }
+  AppDefinition spread = SimpleApp("/spread", 4);
+  spread.constraints = {{"rack", "MAX_PER", "2"}, {"@zone", "MAX_PER", "2"}};
+  h.PutApp(spread);
+  AppDefinition only_r2 = SimpleApp("/r2", 3);
+  only_r2.constraints = {{"rack", "LIKE", "r2"}};
+  h.PutApp(only_r2);
+  h.Settle();
+  std::map<std::string, int> by_rack, by_zone;
+  for (const Instance* i : h.scheduler.InstancesOf("/spread")) {
+    by_rack[i->agent_attributes.at("rack")]++;
+    by_zone[i->agent_attributes.at("@zone")]++;
+  }
+  EXPECT_EQ(by_rack, (std::map<std::string, int>{{"r1", 2}, {"r2", 2}}));
+  EXPECT_EQ(by_zone, (std::map<std::string, int>{{"a", 2}, {"b", 2}}));
+  EXPECT_EQ(h.Running("/r2"), 3);
+  for (const Instance* i : h.scheduler.InstancesOf("/r2")) {
+    EXPECT_EQ(i->agent_attributes.at("rack"), "r2");
+  }
+}
+
 }  // namespace
 }  // namespace atl::marathonlike
