@@ -14,27 +14,20 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench/bench_report.h"
 #include "core/base/strings.h"
 #include "tests/common/sim_cluster.h"
 
 namespace {
+
+using atl::bench::PeakRssMb;
+using atl::bench::Print;
 
 using atl::Duration;
 using atl::StrCat;
 using atl::sim::SimCluster;
 namespace model = atl::model;
 namespace api = atl::api;
-
-void Print(const std::string& name, double value, const char* unit) {
-  std::printf("%s %.3f %s\n", name.c_str(), value, unit);
-  std::fflush(stdout);
-}
-
-double PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 
 }  // namespace
 

@@ -15,27 +15,20 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench/bench_report.h"
 #include "core/base/strings.h"
 #include "marathonlike/root_group.h"
 #include "tests/common/marathon_sim.h"
 
 namespace {
 
+using atl::bench::PeakRssMb;
+using atl::bench::Print;
+
 using atl::Duration;
 using atl::StrCat;
 using atl::sim::SimCluster;
 namespace ml = atl::marathonlike;
-
-void Print(const std::string& name, double value, const char* unit) {
-  std::printf("%s %.3f %s\n", name.c_str(), value, unit);
-  std::fflush(stdout);
-}
-
-double PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();

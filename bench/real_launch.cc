@@ -49,6 +49,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_report.h"
 #include "core/api/scheduler_driver.h"
 #include "core/base/strings.h"
 #include "core/cmd/agent_runtime.h"
@@ -73,6 +74,8 @@
 extern char** environ;
 
 namespace {
+
+using atl::bench::Print;
 
 namespace fs = std::filesystem;
 namespace api = atl::api;
@@ -106,11 +109,6 @@ int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-void Print(const std::string& name, double value, const char* unit) {
-  std::printf("%s %.3f %s\n", name.c_str(), value, unit);
-  std::fflush(stdout);
 }
 
 void Note(const std::string& text) {

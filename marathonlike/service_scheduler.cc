@@ -140,7 +140,7 @@ ServiceScheduler::ServiceScheduler(SchedulerOptions options, uint64_t seed)
 Output ServiceScheduler::Handle(const Input& input, Timestamp now) {
   Output out;
   std::visit(Overloaded{
-                 [&](const in::Recover& r) { Recover(r.state, now, &out); },
+                 [&](const in::Recover& r) { Recover(r.state, now); },
                  [&](const in::Subscribed& s) { OnSubscribed(s, now, &out); },
                  [&](const in::Disconnected&) {
                    subscribed_ = false;
@@ -149,7 +149,7 @@ Output ServiceScheduler::Handle(const Input& input, Timestamp now) {
                  [&](const in::Offers& o) { OnOffers(o.offers, now, &out); },
                  [&](const in::OfferRescinded&) {},
                  [&](const in::StatusUpdate& s) { OnStatus(s.status, now, &out); },
-                 [&](const in::AgentLost& a) { OnAgentLost(a.agent_id, now, &out); },
+                 [&](const in::AgentLost& a) { OnAgentLost(a.agent_id, &out); },
                  [&](const in::Tick&) { OnTick(now, &out); },
              },
              input);
@@ -157,8 +157,7 @@ Output ServiceScheduler::Handle(const Input& input, Timestamp now) {
   return out;
 }
 
-void ServiceScheduler::Recover(const StoredState& state, Timestamp now, Output* out) {
-  (void)out;
+void ServiceScheduler::Recover(const StoredState& state, Timestamp now) {
   framework_id_ = state.framework_id;
   root_ = std::make_shared<const Group>(state.root);
   deployments_.clear();
@@ -213,7 +212,7 @@ void ServiceScheduler::OnSubscribed(const in::Subscribed& s, Timestamp now, Outp
   next_reconcile_ = now + options_.reconcile_interval;
 }
 
-void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Timestamp now, Output* out) {
+void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Output* out) {
   // The master sends each task of the agent as TASK_LOST/TASK_UNREACHABLE on its own; nothing
   // to do here but make sure tasks we believe are still launching there get reconciled.
   cmd::Reconcile rec;
@@ -225,7 +224,6 @@ void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Timestamp now
       rec.tasks.push_back(std::move(st));
     }
   }
-  (void)now;
   if (subscribed_ && !rec.tasks.empty()) out->commands.push_back(std::move(rec));
 }
 
@@ -606,7 +604,7 @@ bool ServiceScheduler::AdvanceDeployment(Deployment& d, Timestamp now, Output* o
     for (const Action& action : step.actions) {
       if (!undone.contains(action.app_id)) continue;
       if (!fresh && !dirty_.contains(action.app_id)) continue;
-      if (RunAction(action, d, now, out)) undone.erase(action.app_id);
+      if (RunAction(action, now, out)) undone.erase(action.app_id);
     }
     if (!undone.empty()) return false;
     undone_.erase(id);
@@ -631,8 +629,7 @@ bool ServiceScheduler::AdvanceDeployment(Deployment& d, Timestamp now, Output* o
   return true;
 }
 
-bool ServiceScheduler::RunAction(const Action& action, Deployment& d, Timestamp now, Output* out) {
-  (void)d;
+bool ServiceScheduler::RunAction(const Action& action, Timestamp now, Output* out) {
   switch (action.type) {
     case ActionType::kStart:
       return true;

@@ -331,21 +331,21 @@ class ServiceScheduler {
   bool IsHealthy(const Instance& instance, const AppDefinition& app) const;
 
  private:
-  void Recover(const StoredState& state, Timestamp now, Output* out);
+  void Recover(const StoredState& state, Timestamp now);
   void OnSubscribed(const in::Subscribed& s, Timestamp now, Output* out);
   void OnOffers(const std::vector<model::Offer>& offers, Timestamp now, Output* out);
   // MatchOffer with the app's placement constraints checked against its placed instances.
   MatchResult MatchWithConstraints(const model::Offer& offer, const AppDefinition& app,
                                    int wanted) const;
   void OnStatus(const model::TaskStatus& status, Timestamp now, Output* out);
-  void OnAgentLost(const model::AgentId& agent_id, Timestamp now, Output* out);
+  void OnAgentLost(const model::AgentId& agent_id, Output* out);
   void OnTick(Timestamp now, Output* out);
 
   // Drives every deployment and the scale check until nothing changes; emits revive/suppress
   // and the next wake-up.
   void Reconcile(Timestamp now, Output* out);
   bool AdvanceDeployment(Deployment& d, Timestamp now, Output* out);  // true when finished
-  bool RunAction(const Action& action, Deployment& d, Timestamp now, Output* out);  // done?
+  bool RunAction(const Action& action, Timestamp now, Output* out);   // done?
   void ScaleCheck(const AppDefinition& app, Timestamp now, Output* out);
   bool ScaleTo(const AppDefinition& app, int target, const std::vector<InstanceId>& to_kill,
                Timestamp now, Output* out);                                // true when settled

@@ -362,9 +362,8 @@ absl::Status ReadDeployment(const JsonNode& n, Deployment* out) {
   return absl::OkStatus();
 }
 
-template <typename T>
-absl::StatusOr<T> Decode(std::string_view json, std::string_view what,
-                         absl::Status (*read)(const JsonNode&, T*)) {
+template <typename T, typename Read>
+absl::StatusOr<T> Decode(std::string_view json, std::string_view what, Read read) {
   T value{};
   absl::Status status =
       api::ParseJsonDocument(json, what, [&](const JsonNode& root) { return read(root, &value); });
@@ -472,11 +471,9 @@ std::string EncodeGroupRefs(const Group& group) {
 }
 
 absl::StatusOr<Group> DecodeGroupRefs(std::string_view json, const AppResolver& resolve) {
-  Group value;
-  absl::Status status = api::ParseJsonDocument(
-      json, "group", [&](const JsonNode& root) { return ReadGroupRefs(root, resolve, &value); });
-  if (!status.ok()) return AsDataLoss("group", status);
-  return value;
+  return Decode<Group>(json, "group", [&resolve](const JsonNode& n, Group* out) {
+    return ReadGroupRefs(n, resolve, out);
+  });
 }
 
 std::string EncodeInstance(const Instance& instance) {

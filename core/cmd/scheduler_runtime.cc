@@ -324,7 +324,7 @@ void SchedulerRuntime::Submit(m::Output out, Then then) {
     std::move(more.begin(), more.end(), std::back_inserter(ops));
   }
   if (!ops.empty()) {
-    ++generation_;  // the state GETs read changed: cached answers are stale
+    // The state GETs read changed: cached answers are stale.
     get_cache_.clear();
   }
   if (ops.empty() && in_flight_ == 0) {
@@ -525,7 +525,6 @@ void SchedulerRuntime::OnHttp(const io::HttpRequest& req,
     cache_key = StrCat(req.target, "\n", accept_header != nullptr ? *accept_header : "");
     auto hit = get_cache_.find(cache_key);
     if (hit != get_cache_.end() && in_flight_ == 0) {
-      ++get_cache_hits_;
       responder->Respond(hit->second);
       return;
     }

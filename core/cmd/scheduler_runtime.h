@@ -164,12 +164,10 @@ class SchedulerRuntime {
   bool started_ = false;
   bool stopped_ = false;
   absl::Status fatal_;
-  // Answers of GETs of the state, by request target and Accept, valid until the next write
-  // (see OnHttp). `generation_` counts the Outputs that changed durable state.
+  // Answers of GETs of the state, by request target and Accept, valid until the next Output
+  // that writes durable state (see OnHttp and Submit).
   static constexpr size_t kGetCacheEntries = 256;
-  uint64_t generation_ = 0;
   std::unordered_map<std::string, io::HttpResponse> get_cache_;
-  uint64_t get_cache_hits_ = 0;
   static io::HttpResponse ToHttpResponse(const marathonlike::V2Response& answer);
   // Posted work and timers hold it weakly: nothing runs into a destroyed runtime.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
