@@ -60,10 +60,13 @@ void Run(const std::vector<Constraint>& constraints, const AgentView& agent,
     if (!r.ok && !on_failure(std::move(r))) return;
   }
   for (int stage = 2; stage <= 5; ++stage) {
-    for (const Constraint& c : constraints) {
+    for (size_t k = 0; k < constraints.size(); ++k) {
+      const Constraint& c = constraints[k];
       if (Stage(c) != stage) continue;
       Result r = Check(c, agent, placed);
-      if (!r.ok && !on_failure(std::move(r))) return;
+      if (r.ok) continue;
+      r.index = static_cast<int>(k);
+      if (!on_failure(std::move(r))) return;
     }
   }
 }
@@ -149,12 +152,11 @@ Result CheckAll(const std::vector<Constraint>& constraints, const AgentView& age
   return first;
 }
 
-std::vector<std::string> AllFailures(const std::vector<Constraint>& constraints,
-                                     const AgentView& agent, const PlacementCounts& placed,
-                                     const CheckOptions& options) {
-  std::vector<std::string> reasons;
+std::vector<Result> AllFailures(const std::vector<Constraint>& constraints, const AgentView& agent,
+                                const PlacementCounts& placed, const CheckOptions& options) {
+  std::vector<Result> reasons;
   Run(constraints, agent, placed, options, [&](Result r) {
-    reasons.push_back(std::move(r.reason));
+    reasons.push_back(std::move(r));
     return true;
   });
   return reasons;

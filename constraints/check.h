@@ -14,6 +14,9 @@ namespace atl::constraints {
 struct Result {
   bool ok = true;
   std::string reason;  // why not, when !ok: "UNIQUE hostname: host-1 already runs an instance"
+  // Which constraint failed, as an index into the vector CheckAll / AllFailures were given; -1
+  // for the dedicated-agent rule and for Check on a single constraint.
+  int index = -1;
   bool operator==(const Result&) const = default;
 };
 
@@ -48,9 +51,8 @@ struct CheckOptions {
 Result CheckAll(const std::vector<Constraint>& constraints, const AgentView& agent,
                 const PlacementCounts& placed, const CheckOptions& options = {});
 
-// Every failure's reason in the same order (empty: the agent is acceptable), for /v2/queue.
-std::vector<std::string> AllFailures(const std::vector<Constraint>& constraints,
-                                     const AgentView& agent, const PlacementCounts& placed,
-                                     const CheckOptions& options = {});
+// Every failure in the same order (empty: the agent is acceptable), for /v2/queue.
+std::vector<Result> AllFailures(const std::vector<Constraint>& constraints, const AgentView& agent,
+                                const PlacementCounts& placed, const CheckOptions& options = {});
 
 }  // namespace atl::constraints

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <set>
 
+#include "constraints/constraint.h"
 #include "core/base/strings.h"
 #include "marathonlike/path_id.h"
 
@@ -49,17 +50,6 @@ std::string At(std::string_view parent, std::string_view key) { return StrCat(pa
 std::string Item(std::string_view parent, size_t i) { return StrCat(parent, "(", i, ")"); }
 
 // Integer.parseInt's syntax: an optional sign and decimal digits, within int32.
-bool IsInt32(std::string_view s) {
-  std::string_view digits = s;
-  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
-  if (digits.empty() || digits.size() > 10) return false;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-  }
-  int64_t v;
-  return ParseInt64(s, &v) && v >= INT32_MIN && v <= INT32_MAX;
-}
-
 // `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` (RAML LegacyName), for port names.
 bool IsLegacyName(std::string_view s) {
   if (s.empty() || s.front() == '-' || s.back() == '-') return false;
@@ -283,7 +273,7 @@ void ValidateFetchAndPlacement(const AppDefinition& app, Errors& e) {
       e.NotEmpty(At(path, "destPath"), *app.fetch[i].dest_path);
   }
   for (size_t i = 0; i < app.constraints.size(); ++i) {
-    for (std::string& error : AppConstraintErrors(app.constraints[i])) {
+    for (std::string& error : constraints::MarathonConstraintErrors(app.constraints[i])) {
       e.Add(Item("/constraints", i), std::move(error));
     }
   }
@@ -327,44 +317,6 @@ void ValidateLabels(const AppDefinition& app, Errors& e) {
 }
 
 }  // namespace
-
-std::vector<std::string> AppConstraintErrors(const std::vector<std::string>& c) {
-  if (c.size() < 2 || c.size() > 3) return {"Each constraint must have either 2 or 3 fields"};
-  if (c[0].empty()) return {"missing field for constraint declaration"};
-  const std::string& op = c[1];
-  const std::optional<std::string> value =
-      c.size() == 3 ? std::optional<std::string>(c[2]) : std::nullopt;
-  if (op == "UNIQUE") {
-    if (value.has_value()) return {"UNIQUE does not accept a value"};
-  } else if (op == "CLUSTER") {
-    // Any value, or none.
-  } else if (op == "GROUP_BY") {
-    if (value.has_value() && !IsInt32(*value)) {
-      return {"GROUP BY must define an integer value or else no value at all"};
-    }
-  } else if (op == "MAX_PER") {
-    if (!value.has_value() || !IsInt32(*value)) return {"MAX_PER requires an integer value"};
-  } else if (op == "LIKE" || op == "UNLIKE") {
-    if (!value.has_value() || value->empty()) {
-      return {"LIKE and UNLIKE require a non-empty, regular expression value"};
-    }
-  } else if (op == "IS") {
-    for (char ch : value.value_or("")) {
-      const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || ch == '_' || ch == '/' || ch == '.' || ch == '-';
-      if (!ok) {
-        return {
-            "IS only supports Mesos text and float values (see "
-            "http://mesos.apache.org/documentation/latest/attributes-resources/)"};
-      }
-    }
-  } else {
-    return {
-        "operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, "
-        "MAX_PER or IS"};
-  }
-  return {};
-}
 
 std::vector<FieldError> ValidateApp(const AppDefinition& app) {
   Errors e;

@@ -12,8 +12,9 @@
 //   names unique and well-formed, non-zero ports unique); health checks (protocol, COMMAND
 //   needs a command, port index in range, at most one MESOS_* check, no mixing of Marathon-
 //   and Mesos-level checks, IPv4 only); readiness checks (at most one, portName exists,
-//   timeout < interval, status codes); fetch; constraints (AppConstraintErrors); dependencies
-//   (valid absolute ids); MARATHON_SINGLE_INSTANCE_APP and DCOS_MIGRATION_API_* labels.
+//   timeout < interval, status codes); fetch; constraints (constraints::MarathonConstraintErrors,
+//   regexes compiled by RE2); dependencies (valid absolute ids); MARATHON_SINGLE_INSTANCE_APP and
+//   DCOS_MIGRATION_API_* labels.
 // Refused because not supported yet (a 422 that says so): container type DOCKER, gpus > 0,
 // executors other than "" and "//cmd". Features the model cannot even hold (networks, secrets,
 // persistent volumes, ...) are refused by the reader (app_json.h); ParseValidApp reports both.
@@ -31,12 +32,6 @@ namespace atl::marathonlike {
 
 // Every rule `app` breaks; empty when valid. Paths are relative to the app object.
 std::vector<FieldError> ValidateApp(const AppDefinition& app);
-
-// The problems of one Marathon constraint [field, OPERATOR, value?] (operator already in
-// canonical case, as the reader stores it); empty when valid. Shape and value rules only
-// (marathon.md §2.7): regex syntax of LIKE/UNLIKE is left to constraints/, which compiles them
-// with RE2 and can replace this function wholesale.
-std::vector<std::string> AppConstraintErrors(const std::vector<std::string>& constraint);
 
 // The whole path of a request body: ReadApp, then ValidateApp. 400 for malformed JSON and type
 // errors; otherwise one 422 with the reader's refusals and the rule errors together.

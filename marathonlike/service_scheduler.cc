@@ -39,48 +39,6 @@ bool IsCounted(const Instance& i) {
   return i.goal == Goal::kRunning && i.condition != Condition::kUnreachableInactive;
 }
 
-// Where an instance's agent_attributes keep the agent's fault domain (no Mesos attribute name
-// starts with '@').
-constexpr char kRegionKey[] = "@region";
-constexpr char kZoneKey[] = "@zone";
-
-// What the constraint checkers see of an agent. Attributes are compared as Mesos prints them
-// (ValueString), the same for an offer and for the agent of a placed instance.
-constraints::AgentView ViewOf(std::string hostname,
-                              const std::map<std::string, std::string>& attributes) {
-  constraints::AgentView v;
-  v.hostname = std::move(hostname);
-  for (const auto& [name, value] : attributes) {
-    if (name == kRegionKey) {
-      v.region = value;
-    } else if (name == kZoneKey) {
-      v.zone = value;
-    } else {
-      model::Attribute a;
-      a.name = name;
-      a.type = model::ValueType::kText;
-      a.text = value;
-      v.attributes.push_back(std::move(a));
-    }
-  }
-  return v;
-}
-
-std::map<std::string, std::string> AttributeMap(const model::Attributes& attributes) {
-  std::map<std::string, std::string> out;
-  for (const model::Attribute& a : attributes) out[a.name] = a.ValueString();
-  return out;
-}
-
-constraints::AgentView ViewOfOffer(const model::Offer& offer) {
-  std::map<std::string, std::string> attributes = AttributeMap(offer.attributes);
-  if (offer.domain) {
-    attributes[kRegionKey] = offer.domain->region;
-    attributes[kZoneKey] = offer.domain->zone;
-  }
-  return ViewOf(offer.hostname, attributes);
-}
-
 // The app's service ports (its portDefinitions' ports, assigned by Deploy).
 std::vector<int> ServicePorts(const AppDefinition& app) {
   std::vector<int> ports;
@@ -169,6 +127,7 @@ void ServiceScheduler::Recover(const StoredState& state, Timestamp now) {
   scheduled_.clear();
   due_.clear();
   due_at_.clear();
+  placements_ = Placements();
   for (const Instance& i : state.instances) {
     auto [it, inserted] = instances_.emplace(i.id, i);
     if (!i.task_id.empty()) by_task_id_[i.task_id] = i.id;
@@ -213,6 +172,7 @@ void ServiceScheduler::OnSubscribed(const in::Subscribed& s, Timestamp now, Outp
 }
 
 void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Output* out) {
+  placements_.ForgetAgent(agent_id.value());
   // The master sends each task of the agent as TASK_LOST/TASK_UNREACHABLE on its own; nothing
   // to do here but make sure tasks we believe are still launching there get reconciled.
   cmd::Reconcile rec;
@@ -247,6 +207,8 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
     model::Offer remaining = offer;
     std::vector<model::TaskInfo> tasks;
     bool anything_waits = false;
+    const constraints::AgentView& agent = placements_.Offered(offer);
+    std::shared_ptr<const model::Offer> kept;  // shared by the apps that could not use it
     for (auto& [app_id, ids] : waiting) {
       const AppDefinition* app = FindApp(*root_, app_id);
       if (app == nullptr) continue;
@@ -254,15 +216,25 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
       if (delays_.DelayedUntil(*app, now)) continue;
       QueueEntry& stats = queue_stats_[app_id];
       stats.processed_offers++;
-      MatchResult match = MatchWithConstraints(remaining, *app, static_cast<int>(ids.size()));
+      constraints::Result constraint_failure;
+      MatchResult match = MatchForApp(remaining, agent, *app, static_cast<int>(ids.size()), now,
+                                      &constraint_failure);
       if (match.instances.empty()) {
-        stats.unused_offers++;
-        stats.last_unused_offer_at = now;
-        // Marathon's funnel: an offer is declined at the first check it fails.
-        if (!match.reasons.empty()) stats.rejected_by_reason[match.reasons.front()]++;
+        if (kept == nullptr) kept = std::make_shared<const model::Offer>(offer);
+        CountReject(stats, *app, kept, match, constraint_failure, now);
         continue;
       }
       stats.last_used_offer_at = now;
+      if (auto used = stats.last_unused_offers.find(offer.agent_id.value());
+          used != stats.last_unused_offers.end()) {
+        used->second =
+            UnusedOffer{.offer = nullptr, .at = now, .reasons = {}, .constraint_reason = {}};
+      } else if (static_cast<int>(stats.last_unused_offers.size()) <
+                 options_.max_unused_offers_per_app) {
+        stats.last_unused_offers.emplace(
+            offer.agent_id.value(),
+            UnusedOffer{.offer = nullptr, .at = now, .reasons = {}, .constraint_reason = {}});
+      }
       for (size_t k = 0; k < match.instances.size() && k < ids.size(); ++k) {
         const MatchedInstance& m = match.instances[k];
         Instance& inst = instances_.at(ids[k]);
@@ -273,11 +245,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
         inst.app_version = app->version;
         inst.agent_id = offer.agent_id.value();
         inst.hostname = offer.hostname;
-        inst.agent_attributes = AttributeMap(offer.attributes);
-        if (offer.domain) {  // kept for @region / @zone constraints
-          inst.agent_attributes[kRegionKey] = offer.domain->region;
-          inst.agent_attributes[kZoneKey] = offer.domain->zone;
-        }
+        inst.agent_attributes = AgentAttributesOf(offer);  // with @region / @zone
         inst.host_ports = m.host_ports;
         inst.role = remaining.allocation_role.value_or("*");
         if (!m.resources.empty() && m.resources.items().front().allocation_role) {
@@ -312,39 +280,90 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
   }
 }
 
-MatchResult ServiceScheduler::MatchWithConstraints(const model::Offer& offer,
-                                                   const AppDefinition& app, int wanted) const {
-  if (app.constraints.empty()) return MatchOffer(offer, app, wanted, options_.match);
-  // The app's placed instances (any not terminal, unreachable ones too, as Marathon counts
-  // them), counted per field value; the instances this offer already took are added for each
-  // next one. (Rebuilt per offer: O(instances of the app); issue 5 makes it incremental.)
-  std::vector<constraints::Constraint> parsed;
-  for (const std::vector<std::string>& c : app.constraints) {
-    constraints::ParseResult r = constraints::ParseMarathonConstraint(c);
-    if (!r.constraint) {
-      MatchResult none;
-      none.reasons = {kUnfulfilledConstraint};
-      return none;  // validation let through what the checker cannot read: never place
-    }
-    parsed.push_back(*std::move(r.constraint));
-  }
-  constraints::PlacementCounts counts(parsed);
-  for (const Instance* i : InstancesOf(app.id)) {
-    if (!i->agent_id.empty() && !IsTerminal(i->condition)) {
-      counts.Add(ViewOf(i->hostname, i->agent_attributes));
-    }
-  }
-  const constraints::AgentView here = ViewOfOffer(offer);
+MatchResult ServiceScheduler::MatchForApp(const model::Offer& offer,
+                                          const constraints::AgentView& agent,
+                                          const AppDefinition& app, int wanted, Timestamp now,
+                                          constraints::Result* constraint_failure) {
   MatchOptions options = options_.match;
-  options.constraint_check = [&](const model::Offer&, const AppDefinition&,
-                                 int placed_in_offer) -> std::string {
-    for (int k = 0; k < placed_in_offer; ++k) counts.Add(here);
-    constraints::Result r = constraints::CheckAll(parsed, here, counts);
-    for (int k = 0; k < placed_in_offer; ++k) counts.Remove(here);
-    // Marathon's reason name, for /v2/queue's funnel (issue 5 adds the per-constraint text).
-    return r.ok ? "" : kUnfulfilledConstraint;
-  };
-  return MatchOffer(offer, app, wanted, options);
+  if (!app.constraints.empty()) {
+    // Counted per field value, kept up to date by Index/Unindex; the instances this offer
+    // already took are added for each next one and taken back afterwards.
+    AppPlacement& p = placements_.For(app, [&] {
+      std::vector<const InstanceView*> all;
+      for (const Instance* i : InstancesOf(app.id)) all.push_back(i);
+      return all;
+    });
+    options.constraint_check = [&](const model::Offer&, const AppDefinition&,
+                                   int placed_in_offer) -> std::string {
+      if (!p.readable) return kUnfulfilledConstraint;  // validation let it through: never place
+      if (placed_in_offer == 0) {
+        constraints::Result r = constraints::CheckAll(p.parsed, agent, p.counts);
+        if (!r.ok) *constraint_failure = std::move(r);
+        return constraint_failure->ok ? "" : kUnfulfilledConstraint;
+      }
+      constraints::PlacementCounts& counts = p.counts;
+      for (int k = 0; k < placed_in_offer; ++k) counts.Add(agent);
+      const bool ok = constraints::CheckAll(p.parsed, agent, counts).ok;
+      for (int k = 0; k < placed_in_offer; ++k) counts.Remove(agent);
+      return ok ? "" : kUnfulfilledConstraint;
+    };
+  }
+  MatchResult match = MatchOffer(offer, app, wanted, options);
+  // Maintenance (Marathon's maintenance mode): an agent whose window has started, or starts
+  // within the draining time, takes nothing. Named after role and constraint, as Marathon's
+  // funnel orders it.
+  if (offer.unavailability.has_value() &&
+      offer.unavailability->start <= now + options_.maintenance_draining &&
+      (!offer.unavailability->duration.has_value() ||
+       offer.unavailability->start + *offer.unavailability->duration > now)) {
+    match.instances.clear();
+    auto at = std::find_if(match.reasons.begin(), match.reasons.end(), [](const std::string& r) {
+      return r != kUnfulfilledRole && r != kUnfulfilledConstraint;
+    });
+    match.reasons.insert(at, "AgentMaintenance");
+  }
+  return match;
+}
+
+void ServiceScheduler::CountReject(QueueEntry& stats, const AppDefinition& app,
+                                   const std::shared_ptr<const model::Offer>& offer,
+                                   const MatchResult& match,
+                                   const constraints::Result& constraint_failure,
+                                   Timestamp now) const {
+  stats.unused_offers++;
+  stats.last_unused_offer_at = now;
+  // Marathon's funnel: an offer is declined at the first check it fails.
+  if (!match.reasons.empty()) stats.rejected_by_reason[match.reasons.front()]++;
+  if (!constraint_failure.ok && constraint_failure.index >= 0 &&
+      static_cast<size_t>(constraint_failure.index) < app.constraints.size()) {
+    // Per constraint, restarted when the app's constraints change while it waits.
+    bool same = stats.constraint_rejects.size() == app.constraints.size();
+    for (size_t k = 0; same && k < app.constraints.size(); ++k) {
+      same = stats.constraint_rejects[k].constraint == app.constraints[k];
+    }
+    if (!same) {
+      stats.constraint_rejects.clear();
+      for (const std::vector<std::string>& c : app.constraints) {
+        stats.constraint_rejects.push_back(
+            ConstraintRejects{.constraint = c, .declined = 0, .last_reason = {}});
+      }
+    }
+    ConstraintRejects& r = stats.constraint_rejects[static_cast<size_t>(constraint_failure.index)];
+    r.declined++;
+    r.last_reason = constraint_failure.reason;
+  }
+  const std::string& agent_id = offer->agent_id.value();
+  auto it = stats.last_unused_offers.find(agent_id);
+  if (it == stats.last_unused_offers.end()) {
+    if (static_cast<int>(stats.last_unused_offers.size()) >= options_.max_unused_offers_per_app) {
+      return;
+    }
+    it = stats.last_unused_offers.emplace(agent_id, UnusedOffer{}).first;
+  }
+  it->second.offer = offer;
+  it->second.at = now;
+  it->second.reasons = match.reasons;
+  it->second.constraint_reason = constraint_failure.ok ? "" : constraint_failure.reason;
 }
 
 void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, Output* out) {
@@ -669,8 +688,19 @@ bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
                                const std::vector<InstanceId>& to_kill, Timestamp now, Output* out) {
   std::vector<InstanceView> views;
   for (const Instance* i : InstancesOf(app.id)) views.push_back(*i);
-  ScalingProposition p =
-      ProposeScaling(views, to_kill, target, ParseKillSelection(app.kill_selection));
+  const KillSelection kill_selection = ParseKillSelection(app.kill_selection);
+  ConstraintKillProposer spread;  // keeps GROUP_BY / MAX_PER spread while scaling down
+  if (!app.constraints.empty()) {
+    spread = [&](const std::vector<InstanceView>& candidates, int count) {
+      const AppPlacement& placement = placements_.For(app, [&] {
+        std::vector<const InstanceView*> all;
+        for (const InstanceView& v : views) all.push_back(&v);
+        return all;
+      });
+      return Placements::ProposeKills(placement, SortForKill(candidates, kill_selection), count);
+    };
+  }
+  ScalingProposition p = ProposeScaling(views, to_kill, target, kill_selection, spread);
   for (const InstanceId& id : p.to_decommission) {
     if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
   }
@@ -886,6 +916,7 @@ std::optional<Timestamp> ServiceScheduler::DueAt(const Instance& i) const {
 
 void ServiceScheduler::Index(const Instance& i) {
   by_app_[i.app_id].insert(i.id);
+  placements_.Update(i);
   if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
     scheduled_[i.app_id].insert(i.id);
   } else if (auto it = scheduled_.find(i.app_id); it != scheduled_.end()) {
@@ -913,9 +944,13 @@ void ServiceScheduler::Index(const Instance& i) {
 }
 
 void ServiceScheduler::Unindex(const Instance& i) {
+  placements_.Remove(i);
   if (auto it = by_app_.find(i.app_id); it != by_app_.end()) {
     it->second.erase(i.id);
-    if (it->second.empty()) by_app_.erase(it);
+    if (it->second.empty()) {
+      by_app_.erase(it);
+      if (FindApp(*root_, i.app_id) == nullptr) placements_.DropIfEmpty(i.app_id);
+    }
   }
   if (auto it = scheduled_.find(i.app_id); it != scheduled_.end()) {
     it->second.erase(i.id);
@@ -1239,7 +1274,7 @@ const AppFailure* ServiceScheduler::LastFailureOf(const PathId& app_id) const {
   return it == failures_.end() ? nullptr : &it->second;
 }
 
-std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now) const {
+std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now, bool explain) const {
   std::map<PathId, QueueEntry> entries;
   for (const auto& [app_id, ids] : scheduled_) {
     for (const InstanceId& id : ids) {
@@ -1262,6 +1297,15 @@ std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now) const {
       }
     }
     e.overdue = now - e.since >= options_.task_launch_timeout;
+    const AppDefinition* app = explain ? FindApp(*root_, id) : nullptr;
+    if (app != nullptr && !app->constraints.empty()) {
+      // The counts as they are (built here, not kept, when no offer was matched yet).
+      std::vector<const InstanceView*> all;
+      for (const Instance* i : InstancesOf(id)) all.push_back(i);
+      Placements scratch;
+      const AppPlacement& placement = scratch.For(*app, [&] { return all; });
+      e.unplaceable = placements_.CheckPlaceable(*app, placement);
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -60,6 +60,7 @@
 #include "marathonlike/instance.h"
 #include "marathonlike/launch_delay.h"
 #include "marathonlike/offer_match.h"
+#include "marathonlike/placements.h"
 #include "marathonlike/plan.h"
 #include "marathonlike/task_json.h"
 
@@ -91,6 +92,12 @@ struct SchedulerOptions {
   // Instances of one app waiting to launch at a time; more are queued as these launch, so
   // `instances: 2000000000` costs memory only for what runs.
   int max_queued_per_app = 1000;
+  // Offers from agents whose maintenance window starts within this are declined
+  // (AgentMaintenance), as Marathon's maintenance mode with --draining_seconds.
+  Duration maintenance_draining = Duration::Zero();
+  // Agents whose last unused offer /v2/queue remembers per waiting app (`lastUnusedOffers`,
+  // `rejectSummaryLastOffers`); offers from further agents are counted but not remembered.
+  int max_unused_offers_per_app = 1000;
 };
 
 // One instance as the scheduler keeps it (and stores it).
@@ -244,6 +251,22 @@ struct Output {
   std::vector<Command> commands;
 };
 
+// The last offer of one agent that an app could not use (`lastUnusedOffers`).
+struct UnusedOffer {
+  std::shared_ptr<const model::Offer> offer;
+  Timestamp at;
+  std::vector<std::string> reasons;  // Marathon's names, in funnel order
+  std::string constraint_reason;     // the first failing constraint, when one failed
+};
+
+// How many offers one of the app's constraints turned down (beyond Marathon: its funnel has
+// only UnfulfilledConstraint). Each offer counts at its first failing constraint.
+struct ConstraintRejects {
+  std::vector<std::string> constraint;  // as the app gives it
+  int64_t declined = 0;
+  std::string last_reason;  // "UNIQUE hostname: host-1 already runs 1 instance"
+};
+
 // /v2/queue: one app waiting to launch.
 struct QueueEntry {
   PathId app_id;
@@ -261,6 +284,13 @@ struct QueueEntry {
   std::map<std::string, int64_t> rejected_by_reason;
   std::optional<Timestamp> last_used_offer_at;
   std::optional<Timestamp> last_unused_offer_at;
+  // Per agent (id), its last offer looked at for the app; `offer` is null and `reasons` empty
+  // when that offer was used (so rejectSummaryLastOffers counts it as processed).
+  std::map<std::string, UnusedOffer> last_unused_offers;
+  std::vector<ConstraintRejects> constraint_rejects;  // in the app's constraint order
+  // Set by Queue(): no agent known to the scheduler can take one more instance under the
+  // app's constraints ("can never be met" on the cluster as it is).
+  std::optional<Unplaceable> unplaceable;
 };
 
 class ServiceScheduler {
@@ -320,7 +350,9 @@ class ServiceScheduler {
   TaskCounts CountsOf(const AppDefinition& app) const;
   TaskView TaskViewOf(const Instance& instance) const;
   const AppFailure* LastFailureOf(const PathId& app_id) const;
-  std::vector<QueueEntry> Queue(Timestamp now) const;
+  // With `explain`, entries of apps with constraints also say whether any known agent can take
+  // one more instance (QueueEntry::unplaceable; O(known agents) per such app).
+  std::vector<QueueEntry> Queue(Timestamp now, bool explain = false) const;
   const std::map<PathId, std::vector<Timestamp>>& app_versions() const { return app_versions_; }
   const std::vector<Timestamp>& root_versions() const { return root_versions_; }
   const std::optional<std::string>& framework_id() const { return framework_id_; }
@@ -334,9 +366,15 @@ class ServiceScheduler {
   void Recover(const StoredState& state, Timestamp now);
   void OnSubscribed(const in::Subscribed& s, Timestamp now, Output* out);
   void OnOffers(const std::vector<model::Offer>& offers, Timestamp now, Output* out);
-  // MatchOffer with the app's placement constraints checked against its placed instances.
-  MatchResult MatchWithConstraints(const model::Offer& offer, const AppDefinition& app,
-                                   int wanted) const;
+  // MatchOffer with the maintenance rule and the app's placement constraints (checked against
+  // its placed instances). `constraint_failure` gets the first failing constraint when the
+  // offer is refused because of one.
+  MatchResult MatchForApp(const model::Offer& offer, const constraints::AgentView& agent,
+                          const AppDefinition& app, int wanted, Timestamp now,
+                          constraints::Result* constraint_failure);
+  void CountReject(QueueEntry& stats, const AppDefinition& app,
+                   const std::shared_ptr<const model::Offer>& offer, const MatchResult& match,
+                   const constraints::Result& constraint_failure, Timestamp now) const;
   void OnStatus(const model::TaskStatus& status, Timestamp now, Output* out);
   void OnAgentLost(const model::AgentId& agent_id, Output* out);
   void OnTick(Timestamp now, Output* out);
@@ -402,6 +440,7 @@ class ServiceScheduler {
   LaunchDelays delays_;
   std::map<PathId, AppFailure> failures_;
   std::map<PathId, QueueEntry> queue_stats_;
+  Placements placements_;  // constraint counts per app, known agents
   std::optional<Timestamp> next_reconcile_;
 };
 

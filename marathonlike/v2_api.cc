@@ -687,24 +687,149 @@ const std::vector<std::string>& FunnelReasons() {
 }
 
 // [{reason, declined, processed}]: each stage processes what the previous ones did not decline.
-void WriteRejectSummary(api::JsonWriter& w, const QueueEntry& e) {
+void WriteRejectSummary(api::JsonWriter& w, int64_t processed,
+                        const std::map<std::string, int64_t>& rejected_by_reason) {
   w.StartArray();
-  int64_t processed = e.processed_offers;
   std::vector<std::string> reasons = FunnelReasons();
-  for (const auto& [reason, count] : e.rejected_by_reason) {
+  for (const auto& [reason, count] : rejected_by_reason) {
     if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
       reasons.push_back(reason);
     }
   }
   for (const std::string& reason : reasons) {
-    auto it = e.rejected_by_reason.find(reason);
-    int64_t declined = it == e.rejected_by_reason.end() ? 0 : it->second;
+    auto it = rejected_by_reason.find(reason);
+    int64_t declined = it == rejected_by_reason.end() ? 0 : it->second;
     w.StartObject();
     w.Key("reason").String(reason);
     w.Key("declined").Int64(declined);
     w.Key("processed").Int64(processed);
     w.EndObject();
     processed = std::max<int64_t>(0, processed - declined);
+  }
+  w.EndArray();
+}
+
+void WriteRanges(api::JsonWriter& w, const model::Ranges& ranges) {
+  w.StartArray();
+  for (const model::Range& r : ranges.ranges()) {
+    w.StartObject();
+    w.Key("begin").Int64(static_cast<int64_t>(r.begin));
+    w.Key("end").Int64(static_cast<int64_t>(r.end));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteSet(api::JsonWriter& w, const std::vector<std::string>& items) {
+  w.StartArray();
+  for (const std::string& item : items) w.String(item);
+  w.EndArray();
+}
+
+// Marathon's Offer (raml/v2/types/offer.raml): resources with name, role and their value;
+// attributes with their value under text, scalar, ranges or set.
+void WriteOffer(api::JsonWriter& w, const model::Offer& offer) {
+  w.StartObject();
+  w.Key("id").String(offer.id.value());
+  w.Key("agentId").String(offer.agent_id.value());
+  w.Key("hostname").String(offer.hostname);
+  w.Key("resources").StartArray();
+  for (const model::Resource& r : offer.resources.items()) {
+    w.StartObject();
+    w.Key("name").String(r.name);
+    w.Key("role").String(r.allocation_role.value_or(r.ReservationRole()));
+    switch (r.type) {
+      case model::ValueType::kScalar:
+        w.Key("scalar").Double(r.scalar.ToDouble());
+        break;
+      case model::ValueType::kRanges:
+        w.Key("ranges");
+        WriteRanges(w, r.ranges);
+        break;
+      case model::ValueType::kSet:
+        w.Key("set");
+        WriteSet(w, r.set);
+        break;
+      case model::ValueType::kText:
+        break;
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("attributes").StartArray();
+  for (const model::Attribute& a : offer.attributes) {
+    w.StartObject();
+    w.Key("name").String(a.name);
+    switch (a.type) {
+      case model::ValueType::kScalar:
+        w.Key("scalar").Double(a.scalar.ToDouble());
+        break;
+      case model::ValueType::kRanges:
+        w.Key("ranges");
+        WriteRanges(w, a.ranges);
+        break;
+      case model::ValueType::kSet:
+        w.Key("set");
+        WriteSet(w, a.set);
+        break;
+      case model::ValueType::kText:
+        w.Key("text").String(a.text);
+        break;
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+// The summaries of one queue entry: since the launch attempt started, over the last offer of
+// each agent, and (beyond Marathon) per constraint.
+void WriteOffersSummary(api::JsonWriter& w, const QueueEntry& e) {
+  w.Key("processedOffersSummary").StartObject();
+  w.Key("processedOffersCount").Int64(e.processed_offers);
+  w.Key("unusedOffersCount").Int64(e.unused_offers);
+  if (e.last_unused_offer_at.has_value()) {
+    w.Key("lastUnusedOfferAt").String(FormatIso8601(*e.last_unused_offer_at));
+  }
+  if (e.last_used_offer_at.has_value()) {
+    w.Key("lastUsedOfferAt").String(FormatIso8601(*e.last_used_offer_at));
+  }
+  std::map<std::string, int64_t> last_offers;
+  for (const auto& [agent, unused] : e.last_unused_offers) {
+    if (!unused.reasons.empty()) last_offers[unused.reasons.front()]++;
+  }
+  w.Key("rejectSummaryLastOffers");
+  WriteRejectSummary(w, static_cast<int64_t>(e.last_unused_offers.size()), last_offers);
+  w.Key("rejectSummaryLaunchAttempt");
+  WriteRejectSummary(w, e.processed_offers, e.rejected_by_reason);
+  // Atoll: which constraint turned the UnfulfilledConstraint offers down, and why last.
+  w.Key("unfulfilledConstraints").StartArray();
+  for (const ConstraintRejects& c : e.constraint_rejects) {
+    w.StartObject();
+    w.Key("constraint");
+    WriteSet(w, c.constraint);
+    w.Key("declined").Int64(c.declined);
+    if (!c.last_reason.empty()) w.Key("lastReason").String(c.last_reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteLastUnusedOffers(api::JsonWriter& w, const QueueEntry& e) {
+  w.Key("lastUnusedOffers").StartArray();
+  for (const auto& [agent, unused] : e.last_unused_offers) {
+    if (unused.offer == nullptr) continue;  // that agent's last offer was used
+    w.StartObject();
+    w.Key("offer");
+    WriteOffer(w, *unused.offer);
+    w.Key("timestamp").String(FormatIso8601(unused.at));
+    w.Key("reason");
+    WriteSet(w, unused.reasons);
+    if (!unused.constraint_reason.empty()) {
+      w.Key("constraintReason").String(unused.constraint_reason);  // Atoll
+    }
+    w.EndObject();
   }
   w.EndArray();
 }
@@ -722,7 +847,7 @@ V2Response V2Api::Queue(const V2Request& request, std::string_view rest, Timesta
     }
     api::JsonWriter w;
     w.StartObject().Key("queue").StartArray();
-    for (const QueueEntry& e : scheduler_.Queue(now)) {
+    for (const QueueEntry& e : scheduler_.Queue(now, /*explain=*/true)) {
       const AppDefinition* app = FindApp(scheduler_.root(), e.app_id);
       if (app == nullptr) continue;
       w.StartObject();
@@ -740,21 +865,16 @@ V2Response V2Api::Queue(const V2Request& request, std::string_view rest, Timesta
       w.Key("overdue").Bool(left == 0);
       w.EndObject();
       w.Key("since").String(FormatIso8601(e.since));
-      w.Key("processedOffersSummary").StartObject();
-      w.Key("processedOffersCount").Int64(e.processed_offers);
-      w.Key("unusedOffersCount").Int64(e.unused_offers);
-      if (e.last_unused_offer_at.has_value()) {
-        w.Key("lastUnusedOfferAt").String(FormatIso8601(*e.last_unused_offer_at));
+      WriteOffersSummary(w, e);
+      if (last_unused) WriteLastUnusedOffers(w, e);
+      if (e.unplaceable.has_value()) {
+        // Atoll: the constraints rule out every agent the scheduler knows, so waiting for
+        // offers alone will not place it.
+        w.Key("unplaceable").StartObject();
+        w.Key("message").String(e.unplaceable->message);
+        w.Key("knownAgents").Int(e.unplaceable->known_agents);
+        w.EndObject();
       }
-      if (e.last_used_offer_at.has_value()) {
-        w.Key("lastUsedOfferAt").String(FormatIso8601(*e.last_used_offer_at));
-      }
-      w.Key("rejectSummaryLastOffers");
-      WriteRejectSummary(w, e);
-      w.Key("rejectSummaryLaunchAttempt");
-      WriteRejectSummary(w, e);
-      w.EndObject();
-      if (last_unused) w.Key("lastUnusedOffers").StartArray().EndArray();
       w.EndObject();
     }
     w.EndArray().EndObject();

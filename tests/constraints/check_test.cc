@@ -226,12 +226,16 @@ TEST(CheckAll, ReturnsTheFirstFailureInCostOrderAndAllOfThem) {
   const AgentView a = Agent("host-1", "rack:x1;os:ubuntu");
   const PlacementCounts placed = Placed(cs, {a});
   EXPECT_EQ(CheckAll(cs, a, placed).reason, "IS os debian: ubuntu (host-1) is not debian");
-  EXPECT_THAT(AllFailures(cs, a, placed),
-              ElementsAre("IS os debian: ubuntu (host-1) is not debian",
-                          "UNIQUE hostname: host-1 already runs 1 instance",
-                          "GROUP_BY rack 2: x1 (host-1) already runs 1 instance while only 1 of "
-                          "2 groups are used",
-                          "LIKE rack r[0-9]: x1 (host-1) does not match"));
+  EXPECT_EQ(CheckAll(cs, a, placed).index, 3);
+  EXPECT_THAT(
+      AllFailures(cs, a, placed),
+      ElementsAre(Result{false, "IS os debian: ubuntu (host-1) is not debian", 3},
+                  Result{false, "UNIQUE hostname: host-1 already runs 1 instance", 2},
+                  Result{false,
+                         "GROUP_BY rack 2: x1 (host-1) already runs 1 instance while only 1 of "
+                         "2 groups are used",
+                         1},
+                  Result{false, "LIKE rack r[0-9]: x1 (host-1) does not match", 0}));
   const AgentView good = Agent("host-2", "rack:r2;os:debian");
   EXPECT_TRUE(CheckAll(cs, good, placed).ok);
   EXPECT_THAT(AllFailures(cs, good, placed), IsEmpty());

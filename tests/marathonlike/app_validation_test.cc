@@ -232,52 +232,43 @@ TEST(AppValidation, ReadinessChecks) {
               "must not be empty");
 }
 
-TEST(AppValidation, ConstraintShapesAndValues) {
+// The constraint rules themselves are constraints/'s (tests/constraints/constraint_test.cc);
+// here: they are applied to every entry and reported at its path.
+TEST(AppValidation, ConstraintsAreCheckedByTheConstraintsLibrary) {
   using C = std::vector<std::string>;
-  struct Case {
-    C constraint;
-    std::string error;  // "" = valid
-  };
-  const Case cases[] = {
-      {{"hostname", "UNIQUE"}, ""},
-      {{"hostname", "UNIQUE", "x"}, "UNIQUE does not accept a value"},
-      {{"rack", "CLUSTER"}, ""},
-      {{"rack", "CLUSTER", "r1"}, ""},
-      {{"rack", "GROUP_BY"}, ""},
-      {{"rack", "GROUP_BY", "3"}, ""},
-      {{"rack", "GROUP_BY", "three"},
-       "GROUP BY must define an integer value or else no value at all"},
-      {{"rack", "MAX_PER", "2"}, ""},
-      {{"rack", "MAX_PER"}, "MAX_PER requires an integer value"},
-      {{"rack", "MAX_PER", "2.5"}, "MAX_PER requires an integer value"},
-      {{"hostname", "LIKE", "web-.*"}, ""},
-      {{"hostname", "UNLIKE"}, "LIKE and UNLIKE require a non-empty, regular expression value"},
-      {{"hostname", "LIKE", ""}, "LIKE and UNLIKE require a non-empty, regular expression value"},
-      {{"zone", "IS", "us-east-1a"}, ""},
-      {{"gpu", "IS", "0.8"}, ""},
-      {{"zone", "IS", "{a,b}"},
-       "IS only supports Mesos text and float values (see "
-       "http://mesos.apache.org/documentation/latest/attributes-resources/)"},
-      {{"hostname"}, "Each constraint must have either 2 or 3 fields"},
-      {{"hostname", "UNIQUE", "", ""}, "Each constraint must have either 2 or 3 fields"},
-      {{"", "UNIQUE"}, "missing field for constraint declaration"},
-      {{"hostname", "SOMETIMES"},
-       "operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER "
-       "or IS"},
-  };
-  for (const Case& c : cases) {
-    std::vector<std::string> errors = AppConstraintErrors(c.constraint);
-    if (c.error.empty()) {
-      EXPECT_TRUE(errors.empty()) << c.constraint[0] << " " << errors[0];
-    } else {
-      EXPECT_EQ(errors, std::vector<std::string>{c.error});
-    }
-  }
+  AppDefinition ok = Valid();
+  ok.constraints = {C{"hostname", "UNIQUE"}, C{"rack", "GROUP_BY", "3"}, C{"rack", "like", "r.*"}};
+  EXPECT_TRUE(ValidateApp(ok).empty()) << ApiErrorJson(ErrorsOf(ok));
   ExpectError(
       [](AppDefinition& a) {
-        a.constraints = {{"hostname", "UNIQUE"}, {"x"}};
+        a.constraints = {C{"hostname", "UNIQUE"}, C{"x"}};
       },
       "/constraints(1)", "Each constraint must have either 2 or 3 fields");
+  ExpectError(
+      [](AppDefinition& a) {
+        a.constraints = {C{"rack", "MAX_PER", "2.5"}};
+      },
+      "/constraints(0)", "MAX_PER requires an integer value");
+  ExpectError(
+      [](AppDefinition& a) {
+        a.constraints = {C{"host", "LIKE", "web-(["}};
+      },
+      "/constraints(0)", "'web-([' is not a valid regular expression");
+  ExpectError(
+      [](AppDefinition& a) {
+        a.constraints = {C{"host", "SOMETIMES"}};
+      },
+      "/constraints(0)",
+      "operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, "
+      "UNLIKE or IS");
+  // Every error of every entry.
+  AppDefinition two = Valid();
+  two.constraints = {C{"", "MAX_PER"}, C{"hostname", "UNIQUE", "x"}};
+  ApiError e = ErrorsOf(two);
+  EXPECT_TRUE(e.Has("/constraints(0)", "missing field for constraint declaration"))
+      << ApiErrorJson(e);
+  EXPECT_TRUE(e.Has("/constraints(0)", "MAX_PER requires an integer value")) << ApiErrorJson(e);
+  EXPECT_TRUE(e.Has("/constraints(1)", "UNIQUE does not accept a value")) << ApiErrorJson(e);
 }
 
 TEST(AppValidation, DependenciesMustBeValidPaths) {
