@@ -727,6 +727,55 @@ TEST_F(V2ApiTest, QueueShowsWhyAnAppDoesNotLaunch) {
   EXPECT_EQ(unknown.body, R"({"message":"Application /nope not found in tasks queue."})");
 }
 
+TEST_F(V2ApiTest, QueueNamesTheConstraintAndTheOffersItRefused) {
+  h.attributes["agent-0"] = {{"rack", "r1"}};
+  h.attributes["agent-1"] = {{"rack", "r2"}};
+  CreateApp(R"({"id":"/u","cmd":"x","cpus":0.1,"mem":16,"instances":3,
+                "constraints":[["hostname","UNIQUE"]]})");
+  h.Settle();
+  V2Response r = Call("GET", "/v2/queue", "", {{"embed", "lastUnusedOffers"}});
+  ASSERT_EQ(r.status, 200);
+  auto doc = ParseForTest(r.body);
+  EXPECT_EQ(At(doc, "/queue/0/count")->GetInt(), 1) << r.body;
+  const rapidjson::Value* per = At(doc, "/queue/0/processedOffersSummary/unfulfilledConstraints");
+  ASSERT_NE(per, nullptr) << r.body;
+  ASSERT_EQ(per->Size(), 1u);
+  EXPECT_EQ(StringAt(doc, "/queue/0/processedOffersSummary/unfulfilledConstraints/0/constraint/1"),
+            "UNIQUE");
+  EXPECT_GT(At(doc, "/queue/0/processedOffersSummary/unfulfilledConstraints/0/declined")->GetInt(),
+            0);
+  EXPECT_TRUE(StringAt(doc, "/queue/0/processedOffersSummary/unfulfilledConstraints/0/lastReason")
+                  .starts_with("UNIQUE hostname: host-"));
+  // The last offer of each agent, in Marathon's Offer shape.
+  const rapidjson::Value* unused = At(doc, "/queue/0/lastUnusedOffers");
+  ASSERT_NE(unused, nullptr);
+  ASSERT_EQ(unused->Size(), 2u) << r.body;
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/agentId"), "agent-0");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/hostname"), "host-0");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/attributes/0/name"), "rack");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/attributes/0/text"), "r1");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/resources/0/name"), "cpus");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/offer/resources/0/role"), "*");
+  EXPECT_TRUE(At(doc, "/queue/0/lastUnusedOffers/0/offer/resources/0/scalar")->IsNumber());
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/reason/0"), "UnfulfilledConstraint");
+  EXPECT_EQ(StringAt(doc, "/queue/0/lastUnusedOffers/0/constraintReason"),
+            "UNIQUE hostname: host-0 already runs 1 instance");
+  // Over the last offer of each agent: both refused for the constraint.
+  const rapidjson::Value* last = At(doc, "/queue/0/processedOffersSummary/rejectSummaryLastOffers");
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(StringAt(doc, "/queue/0/processedOffersSummary/rejectSummaryLastOffers/1/reason"),
+            "UnfulfilledConstraint");
+  EXPECT_EQ(At(doc, "/queue/0/processedOffersSummary/rejectSummaryLastOffers/1/declined")->GetInt(),
+            2);
+  EXPECT_EQ(StringAt(doc, "/queue/0/unplaceable/message"),
+            "No known agent can take another instance: the constraints rule out all 2 agents "
+            "([hostname,UNIQUE] rejects 2 agents)");
+  EXPECT_EQ(At(doc, "/queue/0/unplaceable/knownAgents")->GetInt(), 2);
+  // Without the embed, no offers.
+  auto plain = ParseForTest(Call("GET", "/v2/queue").body);
+  EXPECT_EQ(At(plain, "/queue/0/lastUnusedOffers"), nullptr);
+}
+
 // ---- info, leader, ping, metrics, routing ----
 
 TEST_F(V2ApiTest, InfoLeaderPingAndMetrics) {
