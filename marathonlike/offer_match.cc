@@ -118,10 +118,9 @@ MatchResult MatchOffer(const model::Offer& offer, const AppDefinition& app, int 
 
   Resources pool = offer.resources;
   for (int placed = 0; placed < limit; ++placed) {
-    std::vector<std::string> reasons;
-    if (options.constraint_check) {
-      std::string reason = options.constraint_check(offer, app, placed);
-      if (!reason.empty()) reasons.push_back(std::move(reason));
+    std::vector<std::string_view> reasons;
+    if (options.constraint_check && !options.constraint_check(offer, app, placed)) {
+      reasons.push_back(kUnfulfilledConstraint);
     }
     Resources taken;
     if (!TakeScalar(pool, "cpus", app.cpus, roles, &taken)) reasons.push_back(kInsufficientCpus);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/info.h"
@@ -22,12 +23,13 @@ inline constexpr char kInsufficientMemory[] = "InsufficientMemory";
 inline constexpr char kInsufficientDisk[] = "InsufficientDisk";
 inline constexpr char kInsufficientGpus[] = "InsufficientGpus";
 inline constexpr char kInsufficientPorts[] = "InsufficientPorts";
+inline constexpr char kAgentMaintenance[] = "AgentMaintenance";
 
 // Judges the app's placement constraints against `offer`, given that `placed_in_offer` instances
-// of the app were already fitted into this same offer by this match. Returns a reason
-// (normally kUnfulfilledConstraint) when one more instance may not go there, "" when it may.
-using ConstraintCheck = std::function<std::string(const model::Offer& offer,
-                                                  const AppDefinition& app, int placed_in_offer)>;
+// of the app were already fitted into this same offer by this match: true when one more may go
+// there (otherwise the reason is kUnfulfilledConstraint).
+using ConstraintCheck =
+    std::function<bool(const model::Offer& offer, const AppDefinition& app, int placed_in_offer)>;
 
 struct MatchOptions {
   int max_instances_per_offer = 5;   // Marathon's --max_instances_per_offer
@@ -46,7 +48,8 @@ struct MatchResult {
   std::vector<MatchedInstance> instances;  // at most min(wanted, max_instances_per_offer)
   // Set only when nothing fitted (and wanted > 0): every failing dimension of the first
   // instance, in Marathon's funnel order (role, constraint, cpus, mem, disk, gpus, ports).
-  std::vector<std::string> reasons;
+  // (The k* constants above: static text, so matching allocates no strings.)
+  std::vector<std::string_view> reasons;
 };
 
 // The roles whose resources `app` may use: `acceptedResourceRoles` when given, otherwise "*"

@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "constraints/check.h"
 #include "constraints/placement_counts.h"
 #include "core/base/check.h"
@@ -127,6 +128,7 @@ void ServiceScheduler::Recover(const StoredState& state, Timestamp now) {
   scheduled_.clear();
   due_.clear();
   due_at_.clear();
+  launching_.clear();
   placements_ = Placements();
   for (const Instance& i : state.instances) {
     auto [it, inserted] = instances_.emplace(i.id, i);
@@ -174,12 +176,13 @@ void ServiceScheduler::OnSubscribed(const in::Subscribed& s, Timestamp now, Outp
 void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Output* out) {
   placements_.ForgetAgent(agent_id.value());
   // The master sends each task of the agent as TASK_LOST/TASK_UNREACHABLE on its own; nothing
-  // to do here but make sure tasks we believe are still launching there get reconciled.
+  // to do here but make sure tasks we believe are still launching (or being killed) there get
+  // reconciled (launching_: no pass over every instance per lost agent).
   cmd::Reconcile rec;
-  for (const auto& [id, i] : instances_) {
-    if (HasLiveTask(i) && i.agent_id == agent_id.value()) {
+  for (const auto& [id, i] : launching_) {
+    if (i->agent_id == agent_id.value()) {
       model::TaskStatus st;
-      st.task_id = model::TaskId(i.task_id);
+      st.task_id = model::TaskId(i->task_id);
       st.agent_id = agent_id;
       rec.tasks.push_back(std::move(st));
     }
@@ -189,41 +192,46 @@ void ServiceScheduler::OnAgentLost(const model::AgentId& agent_id, Output* out) 
 
 void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timestamp now,
                                 Output* out) {
+  // The definitions of the waiting apps, looked up once for the batch (the root does not
+  // change while offers are matched).
+  absl::flat_hash_map<PathId, const AppDefinition*> apps;
+  auto app_of = [&](const PathId& id) {
+    auto [it, inserted] = apps.try_emplace(id, nullptr);
+    if (inserted) it->second = FindApp(*root_, id);
+    return it->second;
+  };
+  const int per_offer = std::max(1, options_.match.max_instances_per_offer);
   for (const model::Offer& offer : offers) {
     if (!subscribed_) break;  // offers died with the stream
-    // Apps with instances waiting and not delayed, in app id order (deterministic).
-    // (At most max_instances_per_offer of each: no more fit one offer.)
-    std::vector<std::pair<PathId, std::vector<InstanceId>>> waiting;
-    for (const auto& [app_id, ids] : scheduled_) {
-      std::vector<InstanceId> some;
-      for (const InstanceId& id : ids) {
-        if (static_cast<int>(some.size()) >= std::max(1, options_.match.max_instances_per_offer)) {
-          break;
-        }
-        some.push_back(id);
-      }
-      waiting.emplace_back(app_id, std::move(some));
-    }
     model::Offer remaining = offer;
     std::vector<model::TaskInfo> tasks;
     bool anything_waits = false;
     const constraints::AgentView& agent = placements_.Offered(offer);
     std::shared_ptr<const model::Offer> kept;  // shared by the apps that could not use it
-    for (auto& [app_id, ids] : waiting) {
-      const AppDefinition* app = FindApp(*root_, app_id);
+    // Apps with instances waiting and not delayed, in app id order (deterministic). Launching
+    // changes only the current app's entry of scheduled_ (it may go), so `next` stays valid.
+    for (auto it = scheduled_.begin(), next = it; it != scheduled_.end(); it = next) {
+      next = std::next(it);
+      const AppDefinition* app = app_of(it->first);
       if (app == nullptr) continue;
       anything_waits = true;
       if (delays_.DelayedUntil(*app, now)) continue;
-      QueueEntry& stats = queue_stats_[app_id];
+      QueueEntry& stats = queue_stats_[app->id];
       stats.processed_offers++;
       constraints::Result constraint_failure;
-      MatchResult match = MatchForApp(remaining, agent, *app, static_cast<int>(ids.size()), now,
-                                      &constraint_failure);
+      const int wanted = std::min(per_offer, static_cast<int>(it->second.size()));
+      MatchResult match = MatchForApp(remaining, agent, *app, wanted, now, &constraint_failure);
       if (match.instances.empty()) {
         if (kept == nullptr) kept = std::make_shared<const model::Offer>(offer);
         CountReject(stats, *app, kept, match, constraint_failure, now);
         continue;
       }
+      std::vector<InstanceId> ids;
+      for (const InstanceId& id : it->second) {
+        if (ids.size() >= match.instances.size()) break;
+        ids.push_back(id);
+      }
+      const PathId& app_id = app->id;
       stats.last_used_offer_at = now;
       if (auto used = stats.last_unused_offers.find(offer.agent_id.value());
           used != stats.last_unused_offers.end()) {
@@ -288,24 +296,33 @@ MatchResult ServiceScheduler::MatchForApp(const model::Offer& offer,
   if (!app.constraints.empty()) {
     // Counted per field value, kept up to date by Index/Unindex; the instances this offer
     // already took are added for each next one and taken back afterwards.
-    AppPlacement& p = placements_.For(app, [&] {
-      std::vector<const InstanceView*> all;
-      for (const Instance* i : InstancesOf(app.id)) all.push_back(i);
-      return all;
-    });
-    options.constraint_check = [&](const model::Offer&, const AppDefinition&,
-                                   int placed_in_offer) -> std::string {
-      if (!p.readable) return kUnfulfilledConstraint;  // validation let it through: never place
+    struct Context {
+      AppPlacement* placement;
+      const constraints::AgentView* agent;
+      constraints::Result* failure;
+    };
+    Context ctx{&placements_.For(app,
+                                 [&] {
+                                   std::vector<const InstanceView*> all;
+                                   for (const Instance* i : InstancesOf(app.id)) all.push_back(i);
+                                   return all;
+                                 }),
+                &agent, constraint_failure};
+    // One pointer captured: std::function keeps it inline (no allocation per match).
+    options.constraint_check = [c = &ctx](const model::Offer&, const AppDefinition&,
+                                          int placed_in_offer) {
+      AppPlacement& p = *c->placement;
+      if (!p.readable) return false;  // validation let it through: never place
       if (placed_in_offer == 0) {
-        constraints::Result r = constraints::CheckAll(p.parsed, agent, p.counts);
-        if (!r.ok) *constraint_failure = std::move(r);
-        return constraint_failure->ok ? "" : kUnfulfilledConstraint;
+        constraints::Result r = constraints::CheckAll(p.parsed, *c->agent, p.counts);
+        if (r.ok) return true;
+        *c->failure = std::move(r);
+        return false;
       }
-      constraints::PlacementCounts& counts = p.counts;
-      for (int k = 0; k < placed_in_offer; ++k) counts.Add(agent);
-      const bool ok = constraints::CheckAll(p.parsed, agent, counts).ok;
-      for (int k = 0; k < placed_in_offer; ++k) counts.Remove(agent);
-      return ok ? "" : kUnfulfilledConstraint;
+      for (int k = 0; k < placed_in_offer; ++k) p.counts.Add(*c->agent);
+      const bool ok = constraints::CheckAll(p.parsed, *c->agent, p.counts).ok;
+      for (int k = 0; k < placed_in_offer; ++k) p.counts.Remove(*c->agent);
+      return ok;
     };
   }
   MatchResult match = MatchOffer(offer, app, wanted, options);
@@ -317,10 +334,10 @@ MatchResult ServiceScheduler::MatchForApp(const model::Offer& offer,
       (!offer.unavailability->duration.has_value() ||
        offer.unavailability->start + *offer.unavailability->duration > now)) {
     match.instances.clear();
-    auto at = std::find_if(match.reasons.begin(), match.reasons.end(), [](const std::string& r) {
+    auto at = std::find_if(match.reasons.begin(), match.reasons.end(), [](std::string_view r) {
       return r != kUnfulfilledRole && r != kUnfulfilledConstraint;
     });
-    match.reasons.insert(at, "AgentMaintenance");
+    match.reasons.insert(at, kAgentMaintenance);
   }
   return match;
 }
@@ -333,7 +350,13 @@ void ServiceScheduler::CountReject(QueueEntry& stats, const AppDefinition& app,
   stats.unused_offers++;
   stats.last_unused_offer_at = now;
   // Marathon's funnel: an offer is declined at the first check it fails.
-  if (!match.reasons.empty()) stats.rejected_by_reason[match.reasons.front()]++;
+  if (!match.reasons.empty()) {
+    auto r = stats.rejected_by_reason.find(match.reasons.front());
+    if (r == stats.rejected_by_reason.end()) {
+      r = stats.rejected_by_reason.emplace(std::string(match.reasons.front()), 0).first;
+    }
+    r->second++;
+  }
   if (!constraint_failure.ok && constraint_failure.index >= 0 &&
       static_cast<size_t>(constraint_failure.index) < app.constraints.size()) {
     // Per constraint, restarted when the app's constraints change while it waits.
@@ -686,8 +709,18 @@ void ServiceScheduler::ScaleCheck(const AppDefinition& app, Timestamp now, Outpu
 
 bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
                                const std::vector<InstanceId>& to_kill, Timestamp now, Output* out) {
+  const std::vector<const Instance*> instances = InstancesOf(app.id);
+  int counted = 0;
+  for (const Instance* i : instances) counted += IsCounted(*i);
+  if (to_kill.empty() && counted <= target) {
+    // Nothing to decommission (ProposeScaling's answer without copying every instance):
+    // queue what is missing.
+    QueueUpTo(app, target - counted, now, out);
+    return IsSettled(app, target);
+  }
   std::vector<InstanceView> views;
-  for (const Instance* i : InstancesOf(app.id)) views.push_back(*i);
+  views.reserve(instances.size());
+  for (const Instance* i : instances) views.push_back(*i);
   const KillSelection kill_selection = ParseKillSelection(app.kill_selection);
   ConstraintKillProposer spread;  // keeps GROUP_BY / MAX_PER spread while scaling down
   if (!app.constraints.empty()) {
@@ -705,7 +738,11 @@ bool ServiceScheduler::ScaleTo(const AppDefinition& app, int target,
     if (auto it = instances_.find(id); it != instances_.end()) Decommission(it->second, now, out);
   }
   QueueUpTo(app, p.to_start, now, out);
-  // Settled: `target` counted instances, all healthy and ready, the decommissioned ones gone.
+  return IsSettled(app, target);
+}
+
+bool ServiceScheduler::IsSettled(const AppDefinition& app, int target) const {
+  // `target` counted instances, all healthy and ready, the decommissioned ones gone.
   int counted = 0;
   for (const Instance* i : InstancesOf(app.id)) {
     if (IsCounted(*i)) {
@@ -915,7 +952,15 @@ std::optional<Timestamp> ServiceScheduler::DueAt(const Instance& i) const {
 }
 
 void ServiceScheduler::Index(const Instance& i) {
-  by_app_[i.app_id].insert(i.id);
+  const Instance*& slot = by_app_[i.app_id][i.id];
+  if (slot == nullptr) slot = &instances_.at(i.id);  // nodes of instances_ never move
+  if (HasLiveTask(i) &&
+      (i.condition == Condition::kProvisioned || i.condition == Condition::kStaging ||
+       i.condition == Condition::kStarting || i.kill_sent_at.has_value())) {
+    launching_.emplace(i.id, slot);
+  } else {
+    launching_.erase(i.id);
+  }
   placements_.Update(i);
   if (i.goal == Goal::kRunning && i.condition == Condition::kScheduled) {
     scheduled_[i.app_id].insert(i.id);
@@ -945,6 +990,7 @@ void ServiceScheduler::Index(const Instance& i) {
 
 void ServiceScheduler::Unindex(const Instance& i) {
   placements_.Remove(i);
+  launching_.erase(i.id);
   if (auto it = by_app_.find(i.app_id); it != by_app_.end()) {
     it->second.erase(i.id);
     if (it->second.empty()) {
@@ -1187,14 +1233,17 @@ std::vector<const Instance*> ServiceScheduler::InstancesOf(const PathId& app_id)
   auto ids = by_app_.find(app_id);
   if (ids == by_app_.end()) return out;
   out.reserve(ids->second.size());
-  for (const InstanceId& id : ids->second) out.push_back(&instances_.at(id));
+  for (const auto& [id, instance] : ids->second) out.push_back(instance);
   return out;
 }
 
 std::vector<InstanceId> ServiceScheduler::InstanceIdsOf(const PathId& app_id) const {
   auto ids = by_app_.find(app_id);
   if (ids == by_app_.end()) return {};
-  return {ids->second.begin(), ids->second.end()};
+  std::vector<InstanceId> out;
+  out.reserve(ids->second.size());
+  for (const auto& [id, instance] : ids->second) out.push_back(id);
+  return out;
 }
 
 const Instance* ServiceScheduler::FindInstance(const InstanceId& id) const {

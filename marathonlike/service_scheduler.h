@@ -255,8 +255,8 @@ struct Output {
 struct UnusedOffer {
   std::shared_ptr<const model::Offer> offer;
   Timestamp at;
-  std::vector<std::string> reasons;  // Marathon's names, in funnel order
-  std::string constraint_reason;     // the first failing constraint, when one failed
+  std::vector<std::string_view> reasons;  // Marathon's names (offer_match.h), in funnel order
+  std::string constraint_reason;          // the first failing constraint, when one failed
 };
 
 // How many offers one of the app's constraints turned down (beyond Marathon: its funnel has
@@ -281,7 +281,7 @@ struct QueueEntry {
   // constraint, cpus, mem, disk, gpus, ports: each offer counts once, at its first failure).
   int64_t processed_offers = 0;
   int64_t unused_offers = 0;
-  std::map<std::string, int64_t> rejected_by_reason;
+  std::map<std::string, int64_t, std::less<>> rejected_by_reason;
   std::optional<Timestamp> last_used_offer_at;
   std::optional<Timestamp> last_unused_offer_at;
   // Per agent (id), its last offer looked at for the app; `offer` is null and `reasons` empty
@@ -388,6 +388,7 @@ class ServiceScheduler {
   bool ScaleTo(const AppDefinition& app, int target, const std::vector<InstanceId>& to_kill,
                Timestamp now, Output* out);                                // true when settled
   bool RestartStep(const AppDefinition& app, Timestamp now, Output* out);  // true when done
+  bool IsSettled(const AppDefinition& app, int target) const;
   void StartDeployment(DeploymentPlan plan, Timestamp now, Output* out);
   void FinishDeployment(const std::string& id, bool success, std::optional<std::string> reason,
                         Timestamp now, Output* out);
@@ -424,10 +425,13 @@ class ServiceScheduler {
   std::map<InstanceId, Instance> instances_;
   std::map<std::string, InstanceId, std::less<>> by_task_id_;
   // Indexes, so that an event costs what it touches, not the number of instances.
-  std::map<PathId, std::set<InstanceId>> by_app_;
+  std::map<PathId, std::map<InstanceId, const Instance*>> by_app_;
   std::map<PathId, std::set<InstanceId>> scheduled_;  // goal Running and Scheduled: the queue
   std::multimap<Timestamp, InstanceId> due_;          // next kill retry / timeout / unreachable
   std::map<InstanceId, Timestamp> due_at_;
+  // Live tasks still launching (Provisioned, Staging, Starting) or being killed: reconciled
+  // when their agent is lost.
+  std::map<InstanceId, const Instance*> launching_;
   std::set<PathId> dirty_;  // apps whose instances changed since the last Reconcile
   std::map<PathId, std::set<std::string>> locked_;  // app -> running deployments affecting it
   // Per deployment: the apps of its current step whose action is not known to be done (in

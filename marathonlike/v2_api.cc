@@ -688,7 +688,7 @@ const std::vector<std::string>& FunnelReasons() {
 
 // [{reason, declined, processed}]: each stage processes what the previous ones did not decline.
 void WriteRejectSummary(api::JsonWriter& w, int64_t processed,
-                        const std::map<std::string, int64_t>& rejected_by_reason) {
+                        const std::map<std::string, int64_t, std::less<>>& rejected_by_reason) {
   w.StartArray();
   std::vector<std::string> reasons = FunnelReasons();
   for (const auto& [reason, count] : rejected_by_reason) {
@@ -720,9 +720,10 @@ void WriteRanges(api::JsonWriter& w, const model::Ranges& ranges) {
   w.EndArray();
 }
 
-void WriteSet(api::JsonWriter& w, const std::vector<std::string>& items) {
+template <typename Text>
+void WriteSet(api::JsonWriter& w, const std::vector<Text>& items) {
   w.StartArray();
-  for (const std::string& item : items) w.String(item);
+  for (const Text& item : items) w.String(item);
   w.EndArray();
 }
 
@@ -794,9 +795,9 @@ void WriteOffersSummary(api::JsonWriter& w, const QueueEntry& e) {
   if (e.last_used_offer_at.has_value()) {
     w.Key("lastUsedOfferAt").String(FormatIso8601(*e.last_used_offer_at));
   }
-  std::map<std::string, int64_t> last_offers;
+  std::map<std::string, int64_t, std::less<>> last_offers;
   for (const auto& [agent, unused] : e.last_unused_offers) {
-    if (!unused.reasons.empty()) last_offers[unused.reasons.front()]++;
+    if (!unused.reasons.empty()) last_offers[std::string(unused.reasons.front())]++;
   }
   w.Key("rejectSummaryLastOffers");
   WriteRejectSummary(w, static_cast<int64_t>(e.last_unused_offers.size()), last_offers);

@@ -197,16 +197,14 @@ TEST(MatchOfferTest, ConstraintHook) {
     EXPECT_EQ(o.hostname, "host1");
     EXPECT_EQ(app.id, "/web");
     calls.push_back(placed);
-    return placed >= 1 ? std::string(kUnfulfilledConstraint) : std::string();
+    return placed == 0;
   };
   MatchResult result = MatchOffer(offer, App(1, 64), 3, options);
   EXPECT_EQ(result.instances.size(), 1u);  // e.g. hostname:UNIQUE
   EXPECT_TRUE(result.reasons.empty());
   EXPECT_THAT(calls, ElementsAre(0, 1));
 
-  options.constraint_check = [](const model::Offer&, const AppDefinition&, int) {
-    return std::string(kUnfulfilledConstraint);
-  };
+  options.constraint_check = [](const model::Offer&, const AppDefinition&, int) { return false; };
   EXPECT_THAT(MatchOffer(offer, App(8, 64), 3, options).reasons,
               ElementsAre(kUnfulfilledConstraint, kInsufficientCpus));
 }

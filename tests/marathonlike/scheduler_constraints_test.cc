@@ -74,7 +74,7 @@ TEST(SchedulerConstraintsTest, UniqueExplainsTheInstanceItCannotPlaceUntilAnAgen
   for (const auto& [agent, unused] : e->last_unused_offers) {
     ASSERT_NE(unused.offer, nullptr) << agent;
     EXPECT_EQ(unused.offer->agent_id.value(), agent);
-    EXPECT_EQ(unused.reasons, std::vector<std::string>{"UnfulfilledConstraint"});
+    EXPECT_EQ(unused.reasons, std::vector<std::string_view>{"UnfulfilledConstraint"});
     EXPECT_FALSE(unused.constraint_reason.empty());
   }
   // Every known agent is ruled out: said so.
