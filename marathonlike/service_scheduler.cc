@@ -704,6 +704,14 @@ bool ServiceScheduler::RunAction(const Action& action, Timestamp now, Output* ou
 }
 
 void ServiceScheduler::ScaleCheck(const AppDefinition& app, Timestamp now, Output* out) {
+  // O(1) when the app has as many counted instances as it should (most status updates).
+  auto it = by_app_.find(app.id);
+  const int counted = it == by_app_.end() ? 0 : it->second.counted;
+  if (counted == app.instances) return;
+  if (counted < app.instances) {
+    QueueUpTo(app, app.instances - counted, now, out);
+    return;
+  }
   ScaleTo(app, app.instances, {}, now, out);
 }
 
@@ -952,8 +960,14 @@ std::optional<Timestamp> ServiceScheduler::DueAt(const Instance& i) const {
 }
 
 void ServiceScheduler::Index(const Instance& i) {
-  const Instance*& slot = by_app_[i.app_id][i.id];
-  if (slot == nullptr) slot = &instances_.at(i.id);  // nodes of instances_ never move
+  AppInstances& of_app = by_app_[i.app_id];
+  AppInstances::Entry& entry = of_app.all[i.id];
+  if (entry.instance == nullptr) entry.instance = &instances_.at(i.id);  // nodes never move
+  const Instance* const slot = entry.instance;
+  if (IsCounted(i) != entry.counted) {
+    entry.counted = !entry.counted;
+    of_app.counted += entry.counted ? 1 : -1;
+  }
   if (HasLiveTask(i) &&
       (i.condition == Condition::kProvisioned || i.condition == Condition::kStaging ||
        i.condition == Condition::kStarting || i.kill_sent_at.has_value())) {
@@ -992,8 +1006,11 @@ void ServiceScheduler::Unindex(const Instance& i) {
   placements_.Remove(i);
   launching_.erase(i.id);
   if (auto it = by_app_.find(i.app_id); it != by_app_.end()) {
-    it->second.erase(i.id);
-    if (it->second.empty()) {
+    if (auto e = it->second.all.find(i.id); e != it->second.all.end()) {
+      if (e->second.counted) it->second.counted--;
+      it->second.all.erase(e);
+    }
+    if (it->second.all.empty()) {
       by_app_.erase(it);
       if (FindApp(*root_, i.app_id) == nullptr) placements_.DropIfEmpty(i.app_id);
     }
@@ -1232,8 +1249,8 @@ std::vector<const Instance*> ServiceScheduler::InstancesOf(const PathId& app_id)
   std::vector<const Instance*> out;
   auto ids = by_app_.find(app_id);
   if (ids == by_app_.end()) return out;
-  out.reserve(ids->second.size());
-  for (const auto& [id, instance] : ids->second) out.push_back(instance);
+  out.reserve(ids->second.all.size());
+  for (const auto& [id, entry] : ids->second.all) out.push_back(entry.instance);
   return out;
 }
 
@@ -1241,8 +1258,8 @@ std::vector<InstanceId> ServiceScheduler::InstanceIdsOf(const PathId& app_id) co
   auto ids = by_app_.find(app_id);
   if (ids == by_app_.end()) return {};
   std::vector<InstanceId> out;
-  out.reserve(ids->second.size());
-  for (const auto& [id, instance] : ids->second) out.push_back(id);
+  out.reserve(ids->second.all.size());
+  for (const auto& [id, entry] : ids->second.all) out.push_back(id);
   return out;
 }
 

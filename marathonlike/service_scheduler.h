@@ -425,7 +425,15 @@ class ServiceScheduler {
   std::map<InstanceId, Instance> instances_;
   std::map<std::string, InstanceId, std::less<>> by_task_id_;
   // Indexes, so that an event costs what it touches, not the number of instances.
-  std::map<PathId, std::map<InstanceId, const Instance*>> by_app_;
+  struct AppInstances {
+    struct Entry {
+      const Instance* instance = nullptr;  // in instances_
+      bool counted = false;                // IsCounted when last indexed
+    };
+    std::map<InstanceId, Entry> all;
+    int counted = 0;  // entries with `counted`
+  };
+  std::map<PathId, AppInstances> by_app_;
   std::map<PathId, std::set<InstanceId>> scheduled_;  // goal Running and Scheduled: the queue
   std::multimap<Timestamp, InstanceId> due_;          // next kill retry / timeout / unreachable
   std::map<InstanceId, Timestamp> due_at_;

@@ -509,6 +509,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535))
       ->envname("ATOLL_MASTER_PORT");
   up->add_option("--agents", up_agents, "Number of local agents")->envname("ATOLL_AGENTS");
+  std::vector<std::string> up_agent_attributes;
+  up->add_option("--agent-attributes", up_agent_attributes,
+                 "Attributes of the next agent, e.g. 'rack:r1;gpu:true' (repeatable: the first "
+                 "for agent-0, then agent-1, ...; the others get rack:rack-i;zone:zone-i)")
+      ->delimiter('\n')  // one agent per line in ATOLL_AGENT_ATTRIBUTES
+      ->envname("ATOLL_AGENT_ATTRIBUTES");
   up->add_option("--work-dir", up_flags.work_dir, "Directory for all state")
       ->envname("ATOLL_WORK_DIR");
 
@@ -548,6 +554,18 @@ int main(int argc, char** argv) {
       spdlog::error("--agents must be at least 1");
       return 2;
     }
+    if (up_agent_attributes.size() > static_cast<size_t>(up_agents)) {
+      spdlog::error("--agent-attributes given {} times but there are only {} agents (--agents)",
+                    up_agent_attributes.size(), up_agents);
+      return 2;
+    }
+    for (size_t i = 0; i < up_agent_attributes.size(); ++i) {
+      if (absl::StatusOr<model::Attributes> a = model::ParseAttributes(up_agent_attributes[i]);
+          !a.ok()) {
+        spdlog::error("--agent-attributes of agent-{}: {}", i, std::string(a.status().message()));
+        return 2;
+      }
+    }
     cmd::MasterFlags f = up_flags;
     f.work_dir = up_flags.work_dir + "/master";
     spdlog::info("atoll up: master on {}:{} with {} local agents", f.ip, f.port, up_agents);
@@ -563,9 +581,13 @@ int main(int argc, char** argv) {
         af.ip = f.ip;
         af.hostname = StrCat("agent-", i);
         af.work_dir = StrCat(up_flags.work_dir, "/agent-", i);
-        af.attributes = StrCat("rack:rack-", i, ";zone:zone-", i);
+        af.attributes = static_cast<size_t>(i) < up_agent_attributes.size()
+                            ? up_agent_attributes[i]
+                            : StrCat("rack:rack-", i, ";zone:zone-", i);
         absl::StatusOr<cmd::AgentRuntimeOptions> o = cmd::ToAgentOptions(af, up_agents, i);
-        if (!o.ok()) return o.status();
+        if (!o.ok()) {
+          return absl::Status(o.status().code(), StrCat("agent-", i, ": ", o.status().message()));
+        }
         o->name = af.hostname;
         auto runtime = std::make_unique<cmd::AgentRuntime>(
             loop, clock, *o, std::make_unique<cmd::InProcessMasterLink>(loop, master));
