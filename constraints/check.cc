@@ -42,12 +42,28 @@ int Stage(const Constraint& c) {
   return 5;
 }
 
+// Whether `c` asks for the dedicated group `value`: Aurora's DEDICATED, or its Marathon form (a
+// LIKE on the `dedicated` attribute matching the value; IS or CLUSTER naming it).
+bool AsksFor(const Constraint& c, const std::string& value) {
+  if (c.kind != FieldKind::kAttribute || c.field != kDedicatedAttribute) return false;
+  switch (c.op) {
+    case Operator::kDedicated:
+    case Operator::kIs:
+    case Operator::kCluster:
+      return c.value == value;
+    case Operator::kLike:
+      return FullMatch(c, value);
+    default:
+      return false;
+  }
+}
+
 Result CheckDedicatedAgent(const std::vector<Constraint>& constraints, const AgentView& agent) {
   const model::Attribute* a = model::FindAttribute(agent.attributes, kDedicatedAttribute);
   if (a == nullptr) return {};
   const std::string value = a->ValueString();
   for (const Constraint& c : constraints) {
-    if (c.op == Operator::kDedicated && c.value == value) return {};
+    if (AsksFor(c, value)) return {};
   }
   return Result{false, StrCat("DEDICATED: ", agent.hostname, " is dedicated to ", value)};
 }

@@ -36,8 +36,10 @@ struct Result {
 Result Check(const Constraint& c, const AgentView& agent, const PlacementCounts& placed);
 
 struct CheckOptions {
-  // Aurora's two-sided `dedicated`: an agent with a `dedicated` attribute takes only apps having
-  // a DEDICATED constraint equal to it. Off by default: Marathon has no such rule.
+  // Aurora's two-sided `dedicated`: an agent with a `dedicated` attribute takes only apps asking
+  // for its value: a DEDICATED constraint equal to it, or the Marathon form of one (MarathonForm:
+  // a LIKE on `dedicated` matching it; IS / CLUSTER naming it). Off by default: Marathon has no
+  // such rule.
   bool dedicated_agents_exclusive = false;
 };
 

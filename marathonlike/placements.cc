@@ -146,8 +146,9 @@ const constraints::AgentView& Placements::Offered(const model::Offer& offer) {
 
 void Placements::ForgetAgent(const std::string& agent_id) { known_.erase(agent_id); }
 
-std::optional<Unplaceable> Placements::CheckPlaceable(const AppDefinition& app,
-                                                      const AppPlacement& placement) const {
+std::optional<Unplaceable> Placements::CheckPlaceable(
+    const AppDefinition& app, const AppPlacement& placement,
+    const constraints::CheckOptions& options) const {
   if (known_.empty()) return std::nullopt;
   Unplaceable u;
   u.known_agents = static_cast<int>(known_.size());
@@ -157,7 +158,8 @@ std::optional<Unplaceable> Placements::CheckPlaceable(const AppDefinition& app,
     return u;
   }
   for (const auto& [id, view] : known_) {
-    constraints::Result r = constraints::CheckAll(placement.parsed, view, placement.counts);
+    constraints::Result r =
+        constraints::CheckAll(placement.parsed, view, placement.counts, options);
     if (r.ok) return std::nullopt;
     u.rejected_by[r.index]++;
   }

@@ -77,8 +77,8 @@ class Placements {
 
   // Whether one more instance of the app can go to some known agent under its constraints
   // (resources aside); nullopt when one can, or when no agent is known yet.
-  std::optional<Unplaceable> CheckPlaceable(const AppDefinition& app,
-                                            const AppPlacement& placement) const;
+  std::optional<Unplaceable> CheckPlaceable(const AppDefinition& app, const AppPlacement& placement,
+                                            const constraints::CheckOptions& options = {}) const;
 
   // Scale-down: up to `count` ids among `candidates` (in killSelection order) to kill so the
   // rest keep GROUP_BY / MAX_PER spread: unplaced candidates first, then

@@ -293,34 +293,46 @@ MatchResult ServiceScheduler::MatchForApp(const model::Offer& offer,
                                           const AppDefinition& app, int wanted, Timestamp now,
                                           constraints::Result* constraint_failure) {
   MatchOptions options = options_.match;
+  // What the constraint hook reads: declared here, as it outlives the hook's setup.
+  struct Context {
+    AppPlacement* placement;  // null: the app has no constraints
+    const constraints::AgentView* agent;
+    constraints::Result* failure;
+    constraints::CheckOptions check;
+  };
+  Context ctx{
+      nullptr, &agent, constraint_failure,
+      constraints::CheckOptions{.dedicated_agents_exclusive = options_.dedicated_agents_exclusive}};
   if (!app.constraints.empty()) {
     // Counted per field value, kept up to date by Index/Unindex; the instances this offer
     // already took are added for each next one and taken back afterwards.
-    struct Context {
-      AppPlacement* placement;
-      const constraints::AgentView* agent;
-      constraints::Result* failure;
-    };
-    Context ctx{&placements_.For(app,
-                                 [&] {
-                                   std::vector<const InstanceView*> all;
-                                   for (const Instance* i : InstancesOf(app.id)) all.push_back(i);
-                                   return all;
-                                 }),
-                &agent, constraint_failure};
+    ctx.placement = &placements_.For(app, [&] {
+      std::vector<const InstanceView*> all;
+      for (const Instance* i : InstancesOf(app.id)) all.push_back(i);
+      return all;
+    });
+  }
+  if (ctx.placement != nullptr || options_.dedicated_agents_exclusive) {
     // One pointer captured: std::function keeps it inline (no allocation per match).
     options.constraint_check = [c = &ctx](const model::Offer&, const AppDefinition&,
                                           int placed_in_offer) {
+      static const std::vector<constraints::Constraint> kNone;
+      static const constraints::PlacementCounts kNoCounts(kNone);
+      if (c->placement == nullptr) {  // only the dedicated-agent rule
+        constraints::Result r = constraints::CheckAll(kNone, *c->agent, kNoCounts, c->check);
+        if (!r.ok && placed_in_offer == 0) *c->failure = r;
+        return r.ok;
+      }
       AppPlacement& p = *c->placement;
       if (!p.readable) return false;  // validation let it through: never place
       if (placed_in_offer == 0) {
-        constraints::Result r = constraints::CheckAll(p.parsed, *c->agent, p.counts);
+        constraints::Result r = constraints::CheckAll(p.parsed, *c->agent, p.counts, c->check);
         if (r.ok) return true;
         *c->failure = std::move(r);
         return false;
       }
       for (int k = 0; k < placed_in_offer; ++k) p.counts.Add(*c->agent);
-      const bool ok = constraints::CheckAll(p.parsed, *c->agent, p.counts).ok;
+      const bool ok = constraints::CheckAll(p.parsed, *c->agent, p.counts, c->check).ok;
       for (int k = 0; k < placed_in_offer; ++k) p.counts.Remove(*c->agent);
       return ok;
     };
@@ -1370,7 +1382,10 @@ std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now, bool explain) con
       for (const Instance* i : InstancesOf(id)) all.push_back(i);
       Placements scratch;
       const AppPlacement& placement = scratch.For(*app, [&] { return all; });
-      e.unplaceable = placements_.CheckPlaceable(*app, placement);
+      e.unplaceable = placements_.CheckPlaceable(
+          *app, placement,
+          constraints::CheckOptions{.dedicated_agents_exclusive =
+                                        options_.dedicated_agents_exclusive});
     }
     out.push_back(std::move(e));
   }

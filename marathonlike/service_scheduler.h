@@ -98,6 +98,10 @@ struct SchedulerOptions {
   // Agents whose last unused offer /v2/queue remembers per waiting app (`lastUnusedOffers`,
   // `rejectSummaryLastOffers`); offers from further agents are counted but not remembered.
   int max_unused_offers_per_app = 1000;
+  // Aurora's dedicated agents (constraints::CheckOptions): an agent with a `dedicated`
+  // attribute takes only apps whose constraints ask for its value. Off: Marathon has no such
+  // rule.
+  bool dedicated_agents_exclusive = false;
 };
 
 // One instance as the scheduler keeps it (and stores it).

@@ -370,6 +370,7 @@ struct SchedulerFlags {
   double failover_timeout = 7 * 86400.0;  // Marathon's --failover_timeout: one week
   std::string hostname;
   int64_t event_stream_max_bytes = 4 << 20;
+  bool dedicated_agents_exclusive = false;
 };
 
 void AddSchedulerFlags(CLI::App* app, SchedulerFlags& f, bool embedded) {
@@ -401,6 +402,10 @@ void AddSchedulerFlags(CLI::App* app, SchedulerFlags& f, bool embedded) {
                   "A /v2/events client with more unread bytes is disconnected")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->envname("ATOLL_EVENT_STREAM_MAX_BYTES");
+  app->add_flag("--dedicated-agents-exclusive", f.dedicated_agents_exclusive,
+                "Agents with a 'dedicated' attribute take only apps whose constraints ask for "
+                "its value (Aurora's dedicated agents)")
+      ->envname("ATOLL_DEDICATED_AGENTS_EXCLUSIVE");
 }
 
 absl::StatusOr<SchedulerRuntimeOptions> ToSchedulerOptions(const SchedulerFlags& f) {
@@ -420,6 +425,7 @@ absl::StatusOr<SchedulerRuntimeOptions> ToSchedulerOptions(const SchedulerFlags&
   o.failover_timeout_seconds = f.failover_timeout;
   o.hostname = f.hostname;
   o.max_event_stream_bytes = static_cast<size_t>(f.event_stream_max_bytes);
+  o.scheduler.dedicated_agents_exclusive = f.dedicated_agents_exclusive;
   return o;
 }
 

@@ -218,6 +218,12 @@ TEST(Check, AuroraValuesAndDedicated) {
   EXPECT_EQ(CheckAll(plain, theirs, none, exclusive).reason, "DEDICATED: t is dedicated to ops/db");
   EXPECT_TRUE(CheckAll(plain, shared, none, exclusive).ok);
   EXPECT_TRUE(CheckAll({dedicated}, mine, PlacementCounts({dedicated}), exclusive).ok);
+  // Its Marathon form (what the DSL stores in an app) opens the same agents, and only them.
+  const Constraint stored = *ParseMarathonConstraint(MarathonForm(dedicated)).constraint;
+  EXPECT_TRUE(CheckAll({stored}, mine, PlacementCounts({stored}), exclusive).ok);
+  EXPECT_FALSE(CheckAll({stored}, theirs, PlacementCounts({stored}), exclusive).ok);
+  const Constraint is = C({"dedicated", "IS", "ops/db"});
+  EXPECT_TRUE(CheckAll({is}, theirs, PlacementCounts({is}), exclusive).ok);
 }
 
 TEST(CheckAll, ReturnsTheFirstFailureInCostOrderAndAllOfThem) {

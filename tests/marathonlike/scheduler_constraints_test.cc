@@ -221,6 +221,31 @@ TEST(SchedulerConstraintsTest, AgentsInMaintenanceTakeNothing) {
   EXPECT_EQ(h.launched.size(), 1u);
 }
 
+TEST(SchedulerConstraintsTest, DedicatedAgentsTakeOnlyTheAppsAskingForThemWhenExclusive) {
+  SchedulerOptions options;
+  options.dedicated_agents_exclusive = true;
+  Harness h(options);
+  h.AddAgents(2);
+  h.attributes["agent-0"] = {{"dedicated", "www/hello"}};
+  h.Start();
+  h.PutApp(SimpleApp("/other", 3));
+  // The Marathon form of Aurora's `dedicated: www/hello` (constraints::MarathonForm).
+  AppDefinition mine = SimpleApp("/hello", 2);
+  mine.constraints = {{"dedicated", "LIKE", "www/hello"}};
+  h.PutApp(mine);
+  h.Settle();
+  EXPECT_EQ(PlacedBy(h, "/other", "hostname"), (std::map<std::string, int>{{"host-1", 3}}));
+  EXPECT_EQ(PlacedBy(h, "/hello", "hostname"), (std::map<std::string, int>{{"host-0", 2}}));
+  // Without the option (Marathon), the dedicated agent is like any other.
+  Harness plain;
+  plain.AddAgents(1);
+  plain.attributes["agent-0"] = {{"dedicated", "www/hello"}};
+  plain.Start();
+  plain.PutApp(SimpleApp("/other", 2));
+  plain.Settle();
+  EXPECT_EQ(plain.Running("/other"), 2);
+}
+
 TEST(SchedulerConstraintsTest, ALostAgentIsNoLongerKnown) {
   Harness h;
   h.AddAgents(2);
