@@ -211,6 +211,19 @@ class Cluster {
 
 model::Resources Parse(const std::string& text) { return *model::Resources::Parse(text); }
 
+ml::AppDefinition App(std::string id, int instances, double cpus, double mem,
+                      std::vector<std::vector<std::string>> constraints) {
+  ml::AppDefinition app;
+  app.id = std::move(id);
+  app.cmd = "sleep 3600";
+  app.instances = instances;
+  app.cpus = cpus;
+  app.mem = mem;
+  app.disk = 0;
+  app.constraints = std::move(constraints);
+  return app;
+}
+
 // Runs allocation rounds until `target` launches happened since `base` (or `max_rounds`).
 // Returns the rounds run.
 int RoundsUntil(Cluster& c, int64_t base, int64_t target, int max_rounds = 600) {
@@ -244,14 +257,8 @@ int main(int argc, char** argv) {
   const Clock::time_point setup_start = Clock::now();
   ml::Group root;
   for (int a = 0; a < apps; ++a) {
-    ml::AppDefinition app;
-    app.id = StrCat("/existing/app-", a);
-    app.cmd = "sleep 3600";
-    app.instances = per_app;
-    app.cpus = 0.5;
-    app.mem = 2048;
-    app.disk = 0;
-    app.constraints = {{"rack", "GROUP_BY"}, {"hostname", "MAX_PER", "1"}};
+    ml::AppDefinition app = App(StrCat("/existing/app-", a), per_app, 0.5, 2048,
+                                {{"rack", "GROUP_BY"}, {"hostname", "MAX_PER", "1"}});
     // As the scheduler would have stored them (a role, no port to assign), so that the next
     // write does not see them changed.
     app.role = "*";
@@ -309,14 +316,7 @@ int main(int argc, char** argv) {
 
   // 1 and 2: UNIQUE apps of 1,000 and 100 instances.
   for (int n : {1000, 100}) {
-    ml::AppDefinition app;
-    app.id = StrCat("/unique-", n);
-    app.cmd = "sleep 3600";
-    app.instances = n;
-    app.cpus = 0.1;
-    app.mem = 64;
-    app.disk = 0;
-    app.constraints = {{"hostname", "UNIQUE"}};
+    const ml::AppDefinition app = App(StrCat("/unique-", n), n, 0.1, 64, {{"hostname", "UNIQUE"}});
     const int64_t base = cluster.launched();
     const Clock::duration sched_before = cluster.in_scheduler();
     const Clock::time_point start = Clock::now();

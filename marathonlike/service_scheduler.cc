@@ -261,7 +261,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
         }
         inst.task_state = model::TaskState::kStaging;
         inst.message.clear();
-        inst.healthy.reset();
+        inst.health = {};
         inst.kill_sent_at.reset();
         inst.unreachable_since.reset();
         inst.staged_at = now;
@@ -401,6 +401,58 @@ void ServiceScheduler::CountReject(QueueEntry& stats, const AppDefinition& app,
   it->second.constraint_reason = constraint_failure.ok ? "" : constraint_failure.reason;
 }
 
+bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
+                                const model::TaskStatus& status, Timestamp now, Output* out) {
+  // The details travel in the labels; an update without them (a reconciliation answer)
+  // changes only `healthy`.
+  const bool detailed = std::any_of(
+      status.labels.begin(), status.labels.end(),
+      [](const model::Label& l) { return l.key == healthchecks::kConsecutiveFailuresLabel; });
+  healthchecks::State next = inst.health;
+  if (detailed) {
+    next = healthchecks::FromLabels(status.labels, status.healthy);
+  } else {
+    next.healthy = status.healthy;
+  }
+  if (next == inst.health) return false;
+  const healthchecks::State before = inst.health;
+  inst.health = next;
+  if (app == nullptr) return true;
+  if (next.healthy != before.healthy) {
+    PublishEvent(HealthStatusChangedEvent{.app_id = inst.app_id,
+                                          .instance_id = inst.id,
+                                          .version = inst.app_version,
+                                          .alive = next.healthy.value_or(false),
+                                          .timestamp = now},
+                 out);
+  }
+  if (next.healthy == false && next.consecutive_failures > before.consecutive_failures &&
+      !app->health_checks.empty()) {
+    PublishEvent(FailedHealthCheckEvent{.app_id = inst.app_id,
+                                        .instance_id = inst.id,
+                                        .health_check = app->health_checks.front(),
+                                        .timestamp = now},
+                 out);
+  }
+  if (status.state == model::TaskState::kKilled &&
+      status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated) {
+    // The executor killed it for failing its health check too often.
+    PublishEvent(
+        UnhealthyInstanceKillEvent{.app_id = inst.app_id,
+                                   .task_id = inst.task_id,
+                                   .instance_id = inst.id,
+                                   .version = inst.app_version,
+                                   .reason = status.message,
+                                   .host = inst.hostname,
+                                   .slave_id = inst.agent_id.empty()
+                                                   ? std::nullopt
+                                                   : std::optional<std::string>(inst.agent_id),
+                                   .timestamp = now},
+        out);
+  }
+  return true;
+}
+
 void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, Output* out) {
   const std::string& task_id = status.task_id.value();
   auto found = by_task_id_.find(task_id);
@@ -425,10 +477,12 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   Condition condition = ConditionOf(status);
   // A reconciliation answer that repeats what we know changes nothing.
   bool changed = condition != inst.condition || status.state != inst.task_state ||
-                 status.healthy != inst.healthy;
+                 (status.healthy.has_value() && status.healthy != inst.health.healthy);
   inst.task_state = status.state;
   if (!status.message.empty()) inst.message = status.message;
-  if (status.healthy) inst.healthy = status.healthy;
+  if (status.healthy.has_value()) {
+    changed |= OnHealth(inst, app, status, now, out);
+  }
   if (status.agent_id && inst.agent_id.empty()) inst.agent_id = status.agent_id->value();
   if (condition == Condition::kRunning && !inst.started_at) inst.started_at = now;
   if (condition == Condition::kUnreachable) {
@@ -473,7 +527,11 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
 
   // The task ended.
   if (app != nullptr) delays_.OnCondition(*app, condition, now);
-  if (condition != Condition::kKilled && condition != Condition::kFinished) {
+  // A task its executor killed for failing its health check is a failure too (Marathon's
+  // lastTaskFailure says why), though not one that backs the app off.
+  const bool health_kill = status.state == model::TaskState::kKilled &&
+                           status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated;
+  if ((condition != Condition::kKilled && condition != Condition::kFinished) || health_kill) {
     failures_[inst.app_id] =
         AppFailure{.failure = TaskFailure{.app_id = inst.app_id,
                                           .host = inst.hostname,
@@ -497,7 +555,7 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   inst.hostname.clear();
   inst.agent_attributes.clear();
   inst.host_ports.clear();
-  inst.healthy.reset();
+  inst.health = {};
   inst.kill_sent_at.reset();
   SetCondition(inst, Condition::kScheduled, now, out);
 }
@@ -1303,7 +1361,7 @@ bool ServiceScheduler::IsCurrent(const Instance& instance, const AppDefinition& 
 bool ServiceScheduler::IsHealthy(const Instance& instance, const AppDefinition& app) const {
   if (instance.condition != Condition::kRunning) return false;
   if (app.health_checks.empty()) return true;
-  if (instance.healthy) return *instance.healthy;
+  if (instance.health.healthy) return *instance.health.healthy;
   return options_.trust_running_as_healthy;
 }
 
@@ -1318,8 +1376,8 @@ TaskCounts ServiceScheduler::CountsOf(const AppDefinition& app) const {
         break;
       case Condition::kRunning:
         c.running++;
-        if (!app.health_checks.empty() && i->healthy) {
-          (*i->healthy ? c.healthy : c.unhealthy)++;
+        if (!app.health_checks.empty() && i->health.healthy) {
+          (*i->health.healthy ? c.healthy : c.unhealthy)++;
         }
         break;
       default:
@@ -1344,6 +1402,18 @@ TaskView ServiceScheduler::TaskViewOf(const Instance& instance) const {
     t.service_ports = ServicePorts(*app);
   }
   t.role = instance.role.empty() ? "*" : instance.role;
+  if (instance.health.healthy.has_value()) {
+    const healthchecks::State& h = instance.health;
+    t.health_check_results.push_back(TaskHealthResult{
+        .alive = *h.healthy,
+        .consecutive_failures = h.consecutive_failures,
+        .first_success = h.first_success,
+        .last_success = h.last_success,
+        .last_failure = h.last_failure,
+        .last_failure_cause = h.last_failure_cause.empty()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(h.last_failure_cause)});
+  }
   return t;
 }
 

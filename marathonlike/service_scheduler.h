@@ -26,9 +26,8 @@
 //   Stop     every instance decommissioned and gone (then app_terminated_event);
 //   Scale    counted == target, all of them healthy and ready, decommissioned ones gone;
 //   Restart  DecideReplaceStep (restart_strategy.h) says done; it is re-run on every change.
-// Healthy: running and (no health checks, or TaskStatus.healthy; until the executor runs
-// checks — the healthchecks issue — `SchedulerOptions::trust_running_as_healthy` counts
-// RUNNING as healthy for apps with checks too).
+// Healthy: running and (no health checks, or the executor's last report said healthy; the
+// executor runs the app's check next to the task, see task_builder.h TaskHealthCheck).
 // An instance is "current" when it runs the app's config: last_config_change_at <= its
 // app_version <= version (a scale-only change does not make instances old; after a revert to
 // an older version, instances of the newer one are old).
@@ -54,6 +53,7 @@
 #include "core/base/random.h"
 #include "core/base/time.h"
 #include "core/model/info.h"
+#include "healthchecks/tracker.h"
 #include "marathonlike/app_info.h"
 #include "marathonlike/events.h"
 #include "marathonlike/group.h"
@@ -87,8 +87,9 @@ struct SchedulerOptions {
   int service_port_max = 20000;
   // App and root-group versions kept per app (Marathon's --max_versions).
   int max_versions = 50;
-  // See the file comment (Healthy).
-  bool trust_running_as_healthy = true;
+  // See the file comment (Healthy): whether RUNNING counts as healthy for an app with health
+  // checks before the executor's first report. Off, as in Marathon: executors run the checks.
+  bool trust_running_as_healthy = false;
   // Instances of one app waiting to launch at a time; more are queued as these launch, so
   // `instances: 2000000000` costs memory only for what runs.
   int max_queued_per_app = 1000;
@@ -110,7 +111,9 @@ struct Instance : InstanceView {
   std::string task_id;  // the current task; "" while never launched
   model::TaskState task_state = model::TaskState::kStaging;  // last Mesos state of task_id
   std::string message;                                       // its last status message
-  std::optional<bool> healthy;                               // TaskStatus.healthy, if any
+  // The executor's last health report (TaskStatus.healthy and the details in its labels);
+  // healthy unset until the first one.
+  healthchecks::State health;
   std::vector<int> host_ports;
   std::string role;  // the role its resources were allocated to
   std::optional<Timestamp> unreachable_since;
@@ -380,6 +383,10 @@ class ServiceScheduler {
                    const std::shared_ptr<const model::Offer>& offer, const MatchResult& match,
                    const constraints::Result& constraint_failure, Timestamp now) const;
   void OnStatus(const model::TaskStatus& status, Timestamp now, Output* out);
+  // A status with `healthy`: keeps the report and publishes the health events. Returns
+  // whether anything changed.
+  bool OnHealth(Instance& inst, const AppDefinition* app, const model::TaskStatus& status,
+                Timestamp now, Output* out);
   void OnAgentLost(const model::AgentId& agent_id, Output* out);
   void OnTick(Timestamp now, Output* out);
 

@@ -10,6 +10,7 @@
 #include "core/base/status.h"
 #include "core/base/strings.h"
 #include "core/model/task_state.h"
+#include "healthchecks/tracker.h"
 #include "marathonlike/app_json.h"
 #include "marathonlike/app_json_internal.h"
 #include "marathonlike/group_json.h"
@@ -226,7 +227,13 @@ void WriteInstance(JsonWriter& w, const Instance& i) {
   w.Key("taskId").String(i.task_id);
   w.Key("taskState").String(model::TaskStateName(i.task_state));
   w.Key("message").String(i.message);
-  if (i.healthy.has_value()) w.Key("healthy").Bool(*i.healthy);
+  if (i.health.healthy.has_value()) {
+    w.Key("healthy").Bool(*i.health.healthy);
+    // The details as the executor's labels carried them (healthchecks::ToLabels).
+    w.Key("health").StartObject();
+    for (const model::Label& l : healthchecks::ToLabels(i.health)) w.Key(l.key).String(*l.value);
+    w.EndObject();
+  }
   w.Key("hostPorts").StartArray();
   for (int p : i.host_ports) w.Int(p);
   w.EndArray();
@@ -262,7 +269,13 @@ absl::Status ReadInstance(const JsonNode& n, Instance* out) {
     RETURN_IF_ERROR(ReadName(state, model::ParseTaskState, &out->task_state));
   }
   RETURN_IF_ERROR(api::Opt(n, "message", &out->message));
-  RETURN_IF_ERROR(api::Opt(n, "healthy", &out->healthy));
+  std::optional<bool> healthy;
+  RETURN_IF_ERROR(api::Opt(n, "healthy", &healthy));
+  std::map<std::string, std::string> health;
+  RETURN_IF_ERROR(api::Opt(n, "health", &health, ReadStringMap));
+  model::Labels labels;
+  for (auto& [k, v] : health) labels.push_back(model::Label{k, v});
+  out->health = healthchecks::FromLabels(labels, healthy);
   RETURN_IF_ERROR(api::Array(n, "hostPorts", &out->host_ports));
   RETURN_IF_ERROR(api::Opt(n, "role", &out->role));
   RETURN_IF_ERROR(api::Opt(n, "unreachableSince", &out->unreachable_since, ReadTime));

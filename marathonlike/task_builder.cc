@@ -224,8 +224,50 @@ model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_
     }
   }
   task.discovery = std::move(discovery);
-  // health_check is deliberately left unset: see the header.
+  task.health_check = TaskHealthCheck(app, host_ports);
   return task;
+}
+
+std::optional<model::HealthCheck> TaskHealthCheck(const AppDefinition& app,
+                                                  const std::vector<int>& host_ports) {
+  if (app.health_checks.empty()) return std::nullopt;
+  const AppHealthCheck& c = app.health_checks.front();
+  model::HealthCheck check;
+  check.delay_seconds = c.delay_seconds;
+  check.interval_seconds = c.interval_seconds;
+  check.timeout_seconds = c.timeout_seconds;
+  check.grace_period_seconds = c.grace_period_seconds;
+  check.consecutive_failures = static_cast<uint32_t>(std::max(0, c.max_consecutive_failures));
+  // The port: the host port of portIndex, or the literal `port`.
+  uint32_t port = 0;
+  if (c.port.has_value()) {
+    port = static_cast<uint32_t>(*c.port);
+  } else {
+    const size_t index = static_cast<size_t>(std::max(0, c.port_index.value_or(0)));
+    if (index < host_ports.size()) port = static_cast<uint32_t>(host_ports[index]);
+  }
+  const std::string& p = c.protocol;
+  if (p == "HTTP" || p == "HTTPS" || p == "MESOS_HTTP" || p == "MESOS_HTTPS") {
+    check.type = model::HealthCheck::Type::kHttp;
+    model::HealthCheck::Http http;
+    http.scheme = (p == "HTTPS" || p == "MESOS_HTTPS") ? "https" : "http";
+    http.port = port;
+    http.path = c.path.empty() ? "/" : c.path;
+    http.ignore_1xx = c.ignore_http1xx;
+    check.http = std::move(http);
+  } else if (p == "TCP" || p == "MESOS_TCP") {
+    check.type = model::HealthCheck::Type::kTcp;
+    check.tcp = model::HealthCheck::Tcp{port};
+  } else if (p == "COMMAND") {
+    check.type = model::HealthCheck::Type::kCommand;
+    model::CommandInfo command;
+    command.shell = true;
+    command.value = c.command.value_or("");
+    check.command = std::move(command);
+  } else {
+    return std::nullopt;  // validation refuses other protocols
+  }
+  return check;
 }
 
 }  // namespace atl::marathonlike

@@ -431,8 +431,8 @@ std::optional<TaskStats> StatsOf(const std::vector<const Instance*>& instances,
         break;
       case model::TaskState::kRunning:
         ++stats.counts.running;
-        if (!app.health_checks.empty() && i->healthy.has_value()) {
-          ++(*i->healthy ? stats.counts.healthy : stats.counts.unhealthy);
+        if (!app.health_checks.empty() && i->health.healthy.has_value()) {
+          ++(*i->health.healthy ? stats.counts.healthy : stats.counts.unhealthy);
         }
         break;
       default:
@@ -727,8 +727,31 @@ void WriteSet(api::JsonWriter& w, const std::vector<Text>& items) {
   w.EndArray();
 }
 
+// The value of a resource or attribute under Marathon's key for its type (offer.raml); a text
+// value only for attributes (`text` non-null).
+void WriteValue(api::JsonWriter& w, model::ValueType type, model::Scalar scalar,
+                const model::Ranges& ranges, const std::vector<std::string>& set,
+                const std::string* text) {
+  switch (type) {
+    case model::ValueType::kScalar:
+      w.Key("scalar").Double(scalar.ToDouble());
+      break;
+    case model::ValueType::kRanges:
+      w.Key("ranges");
+      WriteRanges(w, ranges);
+      break;
+    case model::ValueType::kSet:
+      w.Key("set");
+      WriteSet(w, set);
+      break;
+    case model::ValueType::kText:
+      if (text != nullptr) w.Key("text").String(*text);
+      break;
+  }
+}
+
 // Marathon's Offer (raml/v2/types/offer.raml): resources with name, role and their value;
-// attributes with their value under text, scalar, ranges or set.
+// attributes with their value.
 void WriteOffer(api::JsonWriter& w, const model::Offer& offer) {
   w.StartObject();
   w.Key("id").String(offer.id.value());
@@ -739,21 +762,7 @@ void WriteOffer(api::JsonWriter& w, const model::Offer& offer) {
     w.StartObject();
     w.Key("name").String(r.name);
     w.Key("role").String(r.allocation_role.value_or(r.ReservationRole()));
-    switch (r.type) {
-      case model::ValueType::kScalar:
-        w.Key("scalar").Double(r.scalar.ToDouble());
-        break;
-      case model::ValueType::kRanges:
-        w.Key("ranges");
-        WriteRanges(w, r.ranges);
-        break;
-      case model::ValueType::kSet:
-        w.Key("set");
-        WriteSet(w, r.set);
-        break;
-      case model::ValueType::kText:
-        break;
-    }
+    WriteValue(w, r.type, r.scalar, r.ranges, r.set, nullptr);
     w.EndObject();
   }
   w.EndArray();
@@ -761,22 +770,7 @@ void WriteOffer(api::JsonWriter& w, const model::Offer& offer) {
   for (const model::Attribute& a : offer.attributes) {
     w.StartObject();
     w.Key("name").String(a.name);
-    switch (a.type) {
-      case model::ValueType::kScalar:
-        w.Key("scalar").Double(a.scalar.ToDouble());
-        break;
-      case model::ValueType::kRanges:
-        w.Key("ranges");
-        WriteRanges(w, a.ranges);
-        break;
-      case model::ValueType::kSet:
-        w.Key("set");
-        WriteSet(w, a.set);
-        break;
-      case model::ValueType::kText:
-        w.Key("text").String(a.text);
-        break;
-    }
+    WriteValue(w, a.type, a.scalar, a.ranges, a.set, &a.text);
     w.EndObject();
   }
   w.EndArray();

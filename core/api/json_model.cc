@@ -162,6 +162,7 @@ absl::Status ReadHttpCheck(const JsonNode& n, model::HealthCheck::Http* out) {
   RETURN_IF_ERROR(Opt(n, "scheme", &out->scheme));
   RETURN_IF_ERROR(Req(n, "port", &out->port));
   RETURN_IF_ERROR(Opt(n, "path", &out->path));
+  RETURN_IF_ERROR(Opt(n, "ignore_1xx", &out->ignore_1xx));
   return Array(n, "statuses", &out->statuses);
 }
 
@@ -500,6 +501,7 @@ void WriteHealthCheck(JsonWriter& w, const model::HealthCheck& check) {
       for (uint32_t status : http.statuses) w.Uint(status);
       w.EndArray();
     }
+    if (http.ignore_1xx) w.Key("ignore_1xx").Bool(true);  // Atoll's extension
     w.EndObject();
   }
   if (check.tcp.has_value()) {

@@ -151,6 +151,8 @@ void ExecutorRuntime::Apply(const executor::Output& out) {
                    [&](const ec::SignalTask& s) { Signal(s.pgid, s.signo); },
                    [&](const ec::Exit& e) { Exit(e.code); },
                    [&](const ec::WakeAt& w) { WakeAt(w.at); },
+                   [&](const ec::StartChecks& c) { StartChecks(c); },
+                   [&](const ec::StopChecks&) { checker_.reset(); },
                },
                command);
   }
@@ -411,6 +413,22 @@ void ExecutorRuntime::Signal(int pgid, int signo) {
 
 // ---------------------------------------------------------------------------------------------
 // Timers and exit
+
+void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
+  checker_.reset();
+  if (absl::Status s = HealthChecker::Validate(start.check); !s.ok()) {
+    spdlog::error("Not running the task's health check: {}", std::string(s.message()));
+    return;
+  }
+  std::weak_ptr<int> alive = alive_;
+  checker_ = std::make_unique<HealthChecker>(
+      loop_, clock_, start.check, start.env, [this, alive](executor::in::HealthChanged h) {
+        if (alive.expired()) return;
+        spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
+                     h.kill ? StrCat(" (", h.message, ")") : std::string());
+        Input(std::move(h));
+      });
+}
 
 void ExecutorRuntime::WakeAt(Timestamp at) {
   if (timer_ != 0) loop_.Cancel(timer_);

@@ -27,6 +27,7 @@
 
 #include "core/api/recordio.h"
 #include "core/base/clock.h"
+#include "core/cmd/health_checker.h"
 #include "core/executor/command_executor.h"
 #include "core/executor/executor_environment.h"
 #include "core/io/event_loop.h"
@@ -102,6 +103,7 @@ class ExecutorRuntime {
   void MaybeReportExit(bool timed_out);
   void Signal(int pgid, int signo);
   void WakeAt(Timestamp at);
+  void StartChecks(const executor::cmd::StartChecks& start);
   void Exit(int code);
   io::ClientRequest MakeRequest(std::string body) const;
   std::string endpoint() const;
@@ -125,6 +127,7 @@ class ExecutorRuntime {
   std::deque<api::ExecutorCall> calls_;  // waiting for the one in flight
   bool call_in_flight_ = false;
 
+  std::unique_ptr<HealthChecker> checker_;  // while the task's health check runs
   std::unique_ptr<io::ProcessWatcher> watcher_;
   std::optional<int> task_pgid_;
   // Set once the task's process was reaped: no signal goes to its group after that.

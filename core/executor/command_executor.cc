@@ -130,6 +130,7 @@ Output CommandExecutor::Handle(const Input& input, Timestamp now) {
                    wake_.reset();  // the timer fired
                    OnTick(out, now);
                  },
+                 [&](const in::HealthChanged& h) { OnHealthChanged(out, h, now); },
              },
              input);
   if (!exited_) Finish(out);
@@ -215,7 +216,7 @@ void CommandExecutor::OnLaunch(Output& out, const model::TaskInfo& task, Timesta
   if (task.max_completion_time) {
     max_completion_at_ = now + std::max(*task.max_completion_time, Duration::Zero());
   }
-  // TaskInfo.health_check is not run yet (a later issue): its checker starts in OnSpawned.
+  // TaskInfo.health_check: its checker starts in OnSpawned, once the process runs.
 }
 
 void CommandExecutor::OnKill(Output& out, const eev::Kill& kill, Timestamp now) {
@@ -275,6 +276,35 @@ void CommandExecutor::OnSpawned(Output& out, int pid, Timestamp now) {
     return;
   }
   Update(out, task_->task_id, TaskState::kRunning, TaskStatusReason::kNone, "", now);
+  if (task_->health_check) {
+    const cmd::SpawnTask spawn = BuildSpawn(*task_, options_);
+    out.commands.push_back(cmd::StartChecks{*task_->health_check, spawn.env, spawn.cwd});
+    checking_ = true;
+  }
+}
+
+void CommandExecutor::OnHealthChanged(Output& out, const in::HealthChanged& health, Timestamp now) {
+  if (!checking_ || phase_ != Phase::kRunning || kill_) return;  // a late result
+  healthy_ = health.healthy;
+  health_labels_ = health.labels;
+  if (health.kill) {
+    health_kill_message_ = health.message;
+    out.log.push_back(StrCat("Killing task ", task_->task_id.value(), ": ", health.message));
+    Duration grace = options_.default_kill_grace;
+    if (task_->kill_policy && task_->kill_policy->grace_period) {
+      grace = *task_->kill_policy->grace_period;
+    }
+    KillTask(out, KillReason::kHealthCheck, grace, now);
+    return;
+  }
+  Update(out, task_->task_id, TaskState::kRunning, TaskStatusReason::kTaskHealthCheckStatusUpdated,
+         "", now);
+}
+
+void CommandExecutor::StopChecks(Output& out) {
+  if (!checking_) return;
+  checking_ = false;
+  out.commands.push_back(cmd::StopChecks{});
 }
 
 void CommandExecutor::OnSpawnFailed(Output& out, const std::string& message, Timestamp now) {
@@ -293,6 +323,7 @@ void CommandExecutor::OnSpawnFailed(Output& out, const std::string& message, Tim
 void CommandExecutor::OnExited(Output& out, const in::TaskExited& exited, Timestamp now) {
   if (phase_ != Phase::kRunning) return;
   phase_ = Phase::kDone;
+  StopChecks(out);
   const std::string how = Describe(exited);
   out.log.push_back(StrCat("Task ", task_->task_id.value(), " ", how));
   if (giving_up_) {
@@ -305,6 +336,9 @@ void CommandExecutor::OnExited(Output& out, const in::TaskExited& exited, Timest
              StrCat("Command exceeded its maximum completion time of ",
                     task_->max_completion_time->ToString(), " and ", how),
              now);
+  } else if (kill_ && kill_->reason == KillReason::kHealthCheck) {
+    Terminal(out, TaskState::kKilled, TaskStatusReason::kTaskHealthCheckStatusUpdated,
+             StrCat(health_kill_message_, "; command ", how), now);
   } else if (kill_) {
     Terminal(out, TaskState::kKilled, TaskStatusReason::kNone, StrCat("Command ", how), now);
   } else if (Succeeded(exited.wait_status)) {
@@ -329,6 +363,7 @@ void CommandExecutor::KillTask(Output& out, KillReason reason, Duration grace, T
   }
   kill_ = Kill{reason, deadline};
   max_completion_at_.reset();
+  StopChecks(out);
   if (reason != KillReason::kAgentLost && framework_ &&
       framework_->HasCapability(model::FrameworkCapability::kTaskKillingState)) {
     Update(out, task_->task_id, TaskState::kKilling, TaskStatusReason::kNone, "", now);
@@ -367,7 +402,12 @@ void CommandExecutor::Update(Output& out, const model::TaskId& task_id, TaskStat
   s.executor_id = options_.executor_id;
   s.timestamp = now.seconds();
   s.uuid = UuidToBytes(rng_.Uuid());
-  if (task_ && task_id == task_->task_id) task_state_ = state;
+  if (task_ && task_id == task_->task_id) {
+    task_state_ = state;
+    // Once the checker has spoken, every update of the task says how healthy it is.
+    s.healthy = healthy_;
+    if (healthy_.has_value()) s.labels = health_labels_;
+  }
   out.log.push_back(StrCat("Update ", model::TaskStateName(state), " for task ", task_id.value(),
                            s.message.empty() ? "" : ": ", s.message));
   Pending p{std::move(s), false};

@@ -137,11 +137,23 @@ struct CallFailed {
 struct Tick {
   bool operator==(const Tick&) const = default;
 };
+// The task's health changed (the shell's checker, started by StartChecks, says so on every
+// change, not on every probe): reported in a TASK_RUNNING update with `healthy` and `labels`
+// (the checker's details, healthchecks::ToLabels). With `kill`, the task failed its health
+// check too often: it is killed (its grace period) and ends TASK_KILLED, unhealthy, `message`.
+struct HealthChanged {
+  bool healthy = false;
+  model::Labels labels;
+  bool kill = false;
+  std::string message;  // why it is killed: "Health check failed 3 times in a row: HTTP 503"
+  bool operator==(const HealthChanged&) const = default;
+};
 
 }  // namespace in
 
-using Input = std::variant<in::Start, in::Connected, in::Disconnected, in::Event, in::TaskSpawned,
-                           in::SpawnFailed, in::TaskExited, in::CallFailed, in::Tick>;
+using Input =
+    std::variant<in::Start, in::Connected, in::Disconnected, in::Event, in::TaskSpawned,
+                 in::SpawnFailed, in::TaskExited, in::CallFailed, in::Tick, in::HealthChanged>;
 
 namespace cmd {
 
@@ -187,11 +199,24 @@ struct WakeAt {
   Timestamp at;
   bool operator==(const WakeAt&) const = default;
 };
+// Start running the task's health check next to it (the shell's prober and
+// healthchecks::Tracker), from now on, until StopChecks; results come back as HealthChanged.
+// COMMAND checks run with the task's environment in its sandbox.
+struct StartChecks {
+  model::HealthCheck check;
+  std::vector<std::string> env;  // "K=V": the task's environment
+  std::string cwd;
+  bool operator==(const StartChecks&) const = default;
+};
+// Stop the health check (the task is being killed or has ended); no HealthChanged after it.
+struct StopChecks {
+  bool operator==(const StopChecks&) const = default;
+};
 
 }  // namespace cmd
 
 using Command = std::variant<cmd::OpenStream, cmd::SendCall, cmd::SpawnTask, cmd::SignalTask,
-                             cmd::Exit, cmd::WakeAt>;
+                             cmd::Exit, cmd::WakeAt, cmd::StartChecks, cmd::StopChecks>;
 
 struct Output {
   std::vector<Command> commands;
@@ -225,7 +250,7 @@ class CommandExecutor {
     kRunning,   // process running
     kDone,      // process exited, spawn failed, or the task was never runnable
   };
-  enum class KillReason { kKill, kShutdown, kMaxCompletionTime, kAgentLost };
+  enum class KillReason { kKill, kShutdown, kMaxCompletionTime, kAgentLost, kHealthCheck };
   struct Kill {
     KillReason reason = KillReason::kKill;
     Timestamp sigkill_at;
@@ -248,6 +273,8 @@ class CommandExecutor {
   void OnAcknowledged(Output& out, const api::executor_event::Acknowledged& ack, Timestamp now);
   void OnDisconnected(Output& out, const std::string& reason, Timestamp now);
   void OnTick(Output& out, Timestamp now);
+  void OnHealthChanged(Output& out, const in::HealthChanged& health, Timestamp now);
+  void StopChecks(Output& out);
 
   // Starts or shortens a kill of the task with `grace` between SIGTERM and SIGKILL.
   void KillTask(Output& out, KillReason reason, Duration grace, Timestamp now);
@@ -289,6 +316,12 @@ class CommandExecutor {
   model::TaskState task_state_ = model::TaskState::kStaging;
   std::optional<Kill> kill_;
   std::optional<Timestamp> max_completion_at_;
+  // Health: whether the checker runs, and the last health it reported (every later update of
+  // the task carries it, as Mesos's do).
+  bool checking_ = false;
+  std::optional<bool> healthy_;
+  model::Labels health_labels_;
+  std::string health_kill_message_;
   // Nothing is left to run: exit once every update is acknowledged.
   bool finishing_ = false;
   std::optional<Timestamp> terminal_deadline_;  // the terminal_ack_timeout fail-safe

@@ -151,6 +151,8 @@ struct HealthCheck {
     uint32_t port = 0;
     std::string path;
     std::vector<uint32_t> statuses;
+    // Atoll (Marathon's ignoreHttp1xx): a 1xx answer neither passes nor fails the check.
+    bool ignore_1xx = false;
     bool operator==(const Http&) const = default;
   };
   struct Tcp {

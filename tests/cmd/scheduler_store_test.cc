@@ -98,7 +98,7 @@ Scenario Life() {
   mk::Instance c = Inst("prod_web.instance-c", v2);
   mk::Instance a_running = a;
   a_running.started_at = Timestamp::FromNanoseconds(v1.nanoseconds() + 5);
-  a_running.healthy = true;
+  a_running.health.healthy = true;
 
   Scenario s;
   s.commands = {

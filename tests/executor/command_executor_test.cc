@@ -392,6 +392,75 @@ TEST_F(CommandExecutorTest, KillSendsSigtermThenSigkillAtTheEndOfTheTaskGracePer
   EXPECT_EQ(executor_->unacknowledged_updates().size(), 2u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Health checks (run by the shell's checker; the machine starts, stops and reports them)
+
+model::TaskInfo CheckedTask() {
+  model::TaskInfo task = Task();
+  model::HealthCheck check;
+  check.type = model::HealthCheck::Type::kHttp;
+  check.http = model::HealthCheck::Http{"http", 31000, "/health", {}};
+  task.health_check = check;
+  task.kill_policy = model::KillPolicy{Duration::Seconds(2)};
+  return task;
+}
+
+TEST_F(CommandExecutorTest, HealthChecksStartWithTheTaskAndEveryChangeIsAnUpdate) {
+  const model::TaskInfo task = CheckedTask();
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  model::TaskStatus running = Next(TaskState::kRunning);
+  const cmd::SpawnTask spawn = ExpectedSpawn();
+  EXPECT_EQ(In(in::TaskSpawned{kPid}),
+            (Commands{Send(running), cmd::StartChecks{*task.health_check, spawn.env, spawn.cwd}}));
+
+  const model::Labels labels = {{"atoll.health.consecutive_failures", "0"}};
+  model::TaskStatus healthy =
+      Next(TaskState::kRunning, "web.1", TaskStatusReason::kTaskHealthCheckStatusUpdated);
+  healthy.healthy = true;
+  healthy.labels = labels;
+  EXPECT_EQ(In(in::HealthChanged{true, labels, false, ""}), Commands{Send(healthy)});
+
+  // The framework's kill stops the checks; a late result is ignored; the terminal update
+  // still says how healthy the task last was.
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                                  cmd::WakeAt{clock_.Now() + Duration::Seconds(2)}}));
+  EXPECT_EQ(In(in::HealthChanged{false, {}, true, "late"}), Commands{});
+  model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
+                                  "Command terminated with signal Terminated");
+  killed.healthy = true;
+  killed.labels = labels;
+  EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
+            (Commands{Send(killed), cmd::WakeAt{clock_.Now() + Duration::Seconds(60)}}));
+}
+
+TEST_F(CommandExecutorTest, AFailedHealthCheckKillsTheTaskWithItsGracePeriodAndSaysWhy) {
+  const model::TaskInfo task = CheckedTask();
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  Next(TaskState::kRunning);
+  In(in::TaskSpawned{kPid});
+  const model::Labels labels = {{"atoll.health.consecutive_failures", "3"}};
+  const std::string why = "Health check failed 3 times in a row: HTTP 503";
+  EXPECT_EQ(In(in::HealthChanged{false, labels, true, why}),
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                      cmd::WakeAt{clock_.Now() + Duration::Seconds(2)}}));
+  model::TaskStatus killed =
+      Next(TaskState::kKilled, "web.1", TaskStatusReason::kTaskHealthCheckStatusUpdated,
+           why + "; command terminated with signal Terminated");
+  killed.healthy = false;
+  killed.labels = labels;
+  EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
+            (Commands{Send(killed), cmd::WakeAt{clock_.Now() + Duration::Seconds(60)}}));
+}
+
+TEST_F(CommandExecutorTest, ATaskWithoutAHealthCheckStartsNoChecksAndIgnoresResults) {
+  Run();
+  EXPECT_EQ(In(in::HealthChanged{false, {}, true, "no checker runs"}), Commands{});
+}
+
 TEST_F(CommandExecutorTest, TaskKilledEvenWhenItExitsZeroOnSigterm) {
   Run();
   Ev(Kill());

@@ -191,6 +191,8 @@ struct World {
       st.task_id = t.task_id;
       st.agent_id = t.agent_id;
       st.state = atl::model::TaskState::kRunning;
+      // A checked task also passes its check, as its executor would report.
+      if (t.health_check) st.healthy = true;
       Feed(mk::in::StatusUpdate{st});
     }
     launched.clear();

@@ -47,14 +47,19 @@ const QueueEntry* EntryOf(const std::vector<QueueEntry>& queue, const PathId& ap
   return nullptr;
 }
 
-TEST(SchedulerConstraintsTest, UniqueExplainsTheInstanceItCannotPlaceUntilAnAgentJoins) {
-  Harness h;
-  h.AddAgents(3);
+// `agents` agents and /web with `instances` instances, UNIQUE hostname, settled.
+void StartUniqueWeb(Harness& h, int agents, int instances) {
+  h.AddAgents(agents);
   h.Start();
-  AppDefinition app = SimpleApp("/web", 4);
+  AppDefinition app = SimpleApp("/web", instances);
   app.constraints = {{"hostname", "UNIQUE"}};
   h.PutApp(app);
   h.Settle();
+}
+
+TEST(SchedulerConstraintsTest, UniqueExplainsTheInstanceItCannotPlaceUntilAnAgentJoins) {
+  Harness h;
+  StartUniqueWeb(h, 3, 4);
   EXPECT_EQ(h.Running("/web"), 3);
 
   std::vector<QueueEntry> queue = h.scheduler.Queue(h.now, /*explain=*/true);
@@ -210,7 +215,8 @@ TEST(SchedulerConstraintsTest, AgentsInMaintenanceTakeNothing) {
   offers.push_back(o);
   h.Apply(h.scheduler.Handle(in::Offers{offers}, h.now));
   EXPECT_TRUE(h.launched.empty());
-  const QueueEntry* e = EntryOf(h.scheduler.Queue(h.now), "/web");
+  const std::vector<QueueEntry> queue = h.scheduler.Queue(h.now);
+  const QueueEntry* e = EntryOf(queue, "/web");
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->rejected_by_reason.at("AgentMaintenance"), 1);
   // Once the window is over, the same agent is used.
@@ -248,12 +254,7 @@ TEST(SchedulerConstraintsTest, DedicatedAgentsTakeOnlyTheAppsAskingForThemWhenEx
 
 TEST(SchedulerConstraintsTest, ALostAgentIsNoLongerKnown) {
   Harness h;
-  h.AddAgents(2);
-  h.Start();
-  AppDefinition app = SimpleApp("/web", 3);
-  app.constraints = {{"hostname", "UNIQUE"}};
-  h.PutApp(app);
-  h.Settle();
+  StartUniqueWeb(h, 2, 3);
   ASSERT_TRUE(h.scheduler.Queue(h.now, true).front().unplaceable.has_value());
   EXPECT_EQ(h.scheduler.Queue(h.now, true).front().unplaceable->known_agents, 2);
   h.Apply(h.scheduler.Handle(in::AgentLost{model::AgentId("agent-1")}, h.now));

@@ -514,28 +514,7 @@ TEST(ServiceSchedulerTest, AHugeAppQueuesAFewInstancesAtATime) {
   EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "still deploying, bounded";
 }
 
-TEST(ServiceSchedulerTest, UniqueHostnameRunsOnePerAgentAndSaysWhyNotMore) {
-  Harness h;
-  h.AddAgents(3);
-  h.Start();
-  AppDefinition app = SimpleApp("/web", 4);
-  app.constraints = {{"hostname", "UNIQUE"}};
-  h.PutApp(app);
-  h.Settle();
-  EXPECT_EQ(h.Running("/web"), 3);
-  std::set<std::string> hosts;
-  for (const Instance* i : h.scheduler.InstancesOf("/web")) {
-    if (!i->hostname.empty()) {
-      EXPECT_TRUE(hosts.insert(i->hostname).second) << i->hostname;
-    }
-  }
-  std::vector<QueueEntry> queue = h.scheduler.Queue(h.now);
-  ASSERT_EQ(queue.size(), 1u);
-  EXPECT_EQ(queue[0].count, 1);
-  EXPECT_GT(queue[0].rejected_by_reason["UnfulfilledConstraint"], 0);
-  EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "the fourth cannot be placed";
-}
-
+// UNIQUE and the /v2/queue reasons: scheduler_constraints_test.cc.
 TEST(ServiceSchedulerTest, MaxPerAndLikeOnAttributesAndTheFaultDomain) {
   Harness h;
   h.AddAgents(4);

@@ -108,7 +108,11 @@ Instance RichInstance() {
   i.task_id = "prod_web.instance-6e0b2f9c-1111-4a3b-9c5d-000000000001._app.7";
   i.task_state = model::TaskState::kUnreachable;
   i.message = "agent lost \"quoted\" \n newline";
-  i.healthy = false;
+  i.health.healthy = false;
+  i.health.consecutive_failures = 2;
+  i.health.first_success = Timestamp::FromNanoseconds(1'700'000'001'000'000'000);
+  i.health.last_failure = Timestamp::FromNanoseconds(1'700'000'009'000'000'000);
+  i.health.last_failure_cause = "HTTP 503";
   i.host_ports = {31000, 31001};
   i.role = "prod";
   i.unreachable_since = Ms(1444737700000);

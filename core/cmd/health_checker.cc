@@ -1,0 +1,136 @@
+#include "core/cmd/health_checker.h"
+
+#include <utility>
+
+#include "core/base/strings.h"
+
+namespace atl::cmd {
+namespace {
+
+// Health checks of a task with host networking go to the agent's loopback, as Mesos's do.
+constexpr char kTaskHost[] = "127.0.0.1";
+
+uint16_t PortOf(const model::HealthCheck& check) {
+  if (check.http) return static_cast<uint16_t>(check.http->port);
+  if (check.tcp) return static_cast<uint16_t>(check.tcp->port);
+  return 0;
+}
+
+}  // namespace
+
+absl::Status HealthChecker::Validate(const model::HealthCheck& check) {
+  using Type = model::HealthCheck::Type;
+  switch (check.type) {
+    case Type::kHttp:
+      if (!check.http) return absl::InvalidArgumentError("an HTTP health check needs `http`");
+      if (check.http->scheme != "" && check.http->scheme != "http" &&
+          check.http->scheme != "https") {
+        return absl::InvalidArgumentError(
+            StrCat("unknown HTTP health check scheme '", check.http->scheme, "'"));
+      }
+      break;
+    case Type::kTcp:
+      if (!check.tcp) return absl::InvalidArgumentError("a TCP health check needs `tcp`");
+      break;
+    case Type::kCommand:
+      if (!check.command || !check.command->value || check.command->value->empty()) {
+        return absl::InvalidArgumentError("a COMMAND health check needs a command");
+      }
+      return absl::OkStatus();
+    case Type::kUnknown:
+      return absl::InvalidArgumentError("the health check has no type");
+  }
+  const uint32_t port = check.http ? check.http->port : check.tcp->port;
+  if (port == 0 || port > 65535) {
+    return absl::InvalidArgumentError(StrCat("health check port ", port, " is not a port"));
+  }
+  return absl::OkStatus();
+}
+
+HealthChecker::HealthChecker(io::EventLoop& loop, const Clock& clock, model::HealthCheck check,
+                             std::vector<std::string> env, Report report)
+    : loop_(loop),
+      clock_(clock),
+      check_(std::move(check)),
+      env_(std::move(env)),
+      report_(std::move(report)),
+      tracker_(healthchecks::PolicyOf(check_), clock.Now()),
+      prober_(loop) {
+  Schedule();
+}
+
+HealthChecker::~HealthChecker() {
+  if (timer_ != 0) loop_.Cancel(timer_);
+}
+
+void HealthChecker::Schedule() {
+  if (killed_) return;
+  std::optional<Timestamp> at = tracker_.next_probe_at();
+  if (!at) return;  // a probe runs; its result schedules the next
+  timer_ = loop_.RunAt(*at, [this] {
+    timer_ = 0;
+    Probe();
+  });
+}
+
+void HealthChecker::Probe() {
+  tracker_.ProbeStarted(clock_.Now());
+  const Duration timeout = tracker_.policy().timeout;
+  auto done = [this](io::ProbeResult r) { OnResult(r); };
+  using Type = model::HealthCheck::Type;
+  switch (check_.type) {
+    case Type::kHttp:
+      prober_.Http(check_.http->scheme == "https", kTaskHost, PortOf(check_),
+                   check_.http->path.empty() ? "/" : check_.http->path, timeout, done);
+      return;
+    case Type::kTcp:
+      prober_.Tcp(kTaskHost, PortOf(check_), timeout, done);
+      return;
+    case Type::kCommand:
+      // In the task's sandbox, with its environment, as Mesos runs command checks.
+      prober_.Command(StrCat("cd \"$MESOS_SANDBOX\" 2>/dev/null; ", *check_.command->value), env_,
+                      timeout, done);
+      return;
+    case Type::kUnknown:
+      break;
+  }
+  OnResult(io::ProbeResult{.ok = false,
+                           .status_code = 0,
+                           .exit_code = -1,
+                           .timed_out = false,
+                           .cause = "the health check has no type"});
+}
+
+void HealthChecker::OnResult(const io::ProbeResult& result) {
+  const Timestamp now = clock_.Now();
+  healthchecks::Outcome outcome = healthchecks::Outcome::kUnhealthy;
+  std::string cause = result.cause;
+  if (result.timed_out) {
+    cause = StrCat("timed out after ", tracker_.policy().timeout.ToString());
+  } else if (check_.type == model::HealthCheck::Type::kHttp && result.ok) {
+    outcome = healthchecks::ClassifyHttp(result.status_code, check_.http->ignore_1xx);
+    cause = StrCat("HTTP ", result.status_code);
+  } else if (result.ok) {
+    outcome = healthchecks::Outcome::kHealthy;
+  }
+  if (cause.empty()) cause = "failed";
+  const bool changed = tracker_.Record(outcome, cause, now);
+  if (changed) {
+    const healthchecks::State& s = tracker_.state();
+    executor::in::HealthChanged h;
+    h.healthy = s.healthy.value_or(false);
+    h.labels = healthchecks::ToLabels(s);
+    if (tracker_.ShouldKill()) {
+      h.kill = true;
+      h.message = StrCat("Health check failed ", s.consecutive_failures,
+                         " times in a row: ", s.last_failure_cause);
+      killed_ = true;
+    }
+    std::weak_ptr<int> alive = alive_;
+    report_(std::move(h));  // may destroy this checker (the machine stops the checks)
+    if (alive.expired()) return;
+  }
+  Schedule();
+}
+
+}  // namespace atl::cmd

@@ -1,0 +1,60 @@
+// Runs one task's health check next to it, in the executor's event loop: healthchecks::Tracker
+// decides when probes run and what their results mean; io::Prober runs them (HTTP/HTTPS/TCP
+// without a process, COMMAND as a process group with a timeout). Each change of the task's
+// health, and the moment it must be killed, goes to `report` as the executor machine's input.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/base/clock.h"
+#include "core/executor/command_executor.h"
+#include "core/io/event_loop.h"
+#include "core/io/probe.h"
+#include "core/model/info.h"
+#include "healthchecks/tracker.h"
+
+namespace atl::cmd {
+
+class HealthChecker {
+ public:
+  using Report = std::function<void(executor::in::HealthChanged)>;
+
+  // Starts checking now (the first probe after the check's delay). `env` is the task's
+  // environment (COMMAND checks run with it, in $MESOS_SANDBOX). `report` runs on the loop,
+  // never inside the constructor. REQUIRES: Validate(check).ok().
+  HealthChecker(io::EventLoop& loop, const Clock& clock, model::HealthCheck check,
+                std::vector<std::string> env, Report report);
+  // Stops: no probe starts and no report comes after it; running probes are abandoned (a
+  // COMMAND probe's process group is killed).
+  ~HealthChecker();
+  HealthChecker(const HealthChecker&) = delete;
+  HealthChecker& operator=(const HealthChecker&) = delete;
+
+  // Whether `check` can be run: a known type with its part (http, tcp, command) and a port.
+  static absl::Status Validate(const model::HealthCheck& check);
+
+  const healthchecks::State& state() const { return tracker_.state(); }
+
+ private:
+  void Schedule();
+  void Probe();
+  void OnResult(const io::ProbeResult& result);
+
+  io::EventLoop& loop_;
+  const Clock& clock_;
+  model::HealthCheck check_;
+  std::vector<std::string> env_;
+  Report report_;
+  healthchecks::Tracker tracker_;
+  io::Prober prober_;
+  io::EventLoop::TimerId timer_ = 0;
+  bool killed_ = false;  // the kill was reported: nothing more to say
+  // Expires with the checker: `report` may destroy it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace atl::cmd

@@ -1,0 +1,142 @@
+// Health checks in the ServiceScheduler (issue 6): the check travels in TaskInfo, the
+// executor's reports become healthCheckResults, counts and events, deployments wait for
+// health, and a task the executor killed for failing its check is replaced with the reason in
+// lastTaskFailure.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "healthchecks/tracker.h"
+#include "marathonlike/service_scheduler.h"
+#include "tests/marathonlike/scheduler_harness.h"
+
+namespace atl::marathonlike {
+namespace {
+
+using test_util::Harness;
+using test_util::SimpleApp;
+
+AppDefinition CheckedApp(int instances) {
+  AppDefinition app = SimpleApp("/web", instances);
+  AppHealthCheck check;
+  check.protocol = "MESOS_HTTP";
+  check.path = "/health";
+  check.port_index = 0;
+  check.grace_period_seconds = 30;
+  check.interval_seconds = 5;
+  check.timeout_seconds = 2;
+  check.max_consecutive_failures = 3;
+  check.delay_seconds = 1;
+  app.health_checks = {check};
+  return app;
+}
+
+// The executor's report for `task_id` as it sends it: healthy, with the details in labels.
+model::TaskStatus Report(const std::string& task_id, const healthchecks::State& state,
+                         model::TaskState task_state = model::TaskState::kRunning) {
+  model::TaskStatus st;
+  st.task_id = model::TaskId(task_id);
+  st.state = task_state;
+  st.healthy = state.healthy;
+  st.labels = healthchecks::ToLabels(state);
+  st.reason = model::TaskStatusReason::kTaskHealthCheckStatusUpdated;
+  return st;
+}
+
+TEST(SchedulerHealthTest, TheCheckTravelsToTheAgentInTheTaskInfo) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(CheckedApp(1));
+  h.Offer();
+  ASSERT_EQ(h.launched.size(), 1u);
+  const model::TaskInfo& task = h.launched[0];
+  ASSERT_TRUE(task.health_check);
+  EXPECT_EQ(task.health_check->type, model::HealthCheck::Type::kHttp);
+  ASSERT_TRUE(task.health_check->http);
+  EXPECT_EQ(task.health_check->http->scheme, "http");
+  EXPECT_EQ(task.health_check->http->path, "/health");
+  const Instance* i = h.scheduler.FindByTaskId(task.task_id.value());
+  ASSERT_NE(i, nullptr);
+  ASSERT_EQ(i->host_ports.size(), 1u);
+  EXPECT_EQ(task.health_check->http->port, static_cast<uint32_t>(i->host_ports[0]));
+  EXPECT_EQ(task.health_check->interval_seconds, 5);
+  EXPECT_EQ(task.health_check->grace_period_seconds, 30);
+  EXPECT_EQ(task.health_check->consecutive_failures, 3u);
+}
+
+TEST(SchedulerHealthTest, ADeploymentWaitsForHealthAndReportsBecomeResultsAndEvents) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(CheckedApp(2));
+  h.Offer();
+  h.RunAll();  // RUNNING without a health report yet
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "running is not healthy for a checked app";
+  const AppDefinition* app = FindApp(h.scheduler.root(), "/web");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(h.scheduler.CountsOf(*app).healthy, 0);
+
+  healthchecks::State ok;
+  ok.healthy = true;
+  ok.first_success = ok.last_success = h.now;
+  for (const Instance* i : h.scheduler.InstancesOf("/web")) {
+    h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(i->task_id, ok)}, h.now));
+  }
+  EXPECT_TRUE(h.scheduler.deployments().empty());
+  EXPECT_EQ(h.Count("health_status_changed_event"), 2);
+  EXPECT_EQ(h.scheduler.CountsOf(*app).healthy, 2);
+
+  // One turns unhealthy: counted, shown, and an event per counted failure.
+  const Instance* first = h.scheduler.InstancesOf("/web").front();
+  const std::string task_id = first->task_id;
+  healthchecks::State bad = ok;
+  bad.healthy = false;
+  bad.consecutive_failures = 1;
+  bad.last_failure = h.now;
+  bad.last_failure_cause = "HTTP 503";
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(task_id, bad)}, h.now));
+  EXPECT_EQ(h.Count("failed_health_check_event"), 1);
+  EXPECT_EQ(h.Count("health_status_changed_event"), 3);
+  EXPECT_EQ(h.scheduler.CountsOf(*app).unhealthy, 1);
+  TaskView view = h.scheduler.TaskViewOf(*h.scheduler.FindByTaskId(task_id));
+  ASSERT_EQ(view.health_check_results.size(), 1u);
+  EXPECT_FALSE(view.health_check_results[0].alive);
+  EXPECT_EQ(view.health_check_results[0].consecutive_failures, 1);
+  EXPECT_EQ(view.health_check_results[0].last_failure_cause, "HTTP 503");
+  EXPECT_EQ(view.health_check_results[0].first_success, ok.first_success);
+  // The same report again (a repeated update) changes nothing.
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(task_id, bad)}, h.now));
+  EXPECT_EQ(h.Count("failed_health_check_event"), 1);
+}
+
+TEST(SchedulerHealthTest, ATaskKilledForItsHealthIsReplacedAndLastTaskFailureSaysWhy) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(CheckedApp(1));
+  h.Offer();
+  h.RunAll(true);
+  const std::string task_id = h.scheduler.InstancesOf("/web").front()->task_id;
+  healthchecks::State bad;
+  bad.healthy = false;
+  bad.consecutive_failures = 3;
+  bad.last_failure_cause = "connection refused";
+  model::TaskStatus killed = Report(task_id, bad, model::TaskState::kKilled);
+  killed.message = "Health check failed 3 times in a row: connection refused";
+  h.tasks.erase(task_id);
+  h.agents.begin()->second.free += h.launched[0].resources;
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{killed}, h.now));
+  EXPECT_EQ(h.Count("unhealthy_instance_kill_event"), 1);
+  const AppFailure* failure = h.scheduler.LastFailureOf("/web");
+  ASSERT_NE(failure, nullptr);
+  EXPECT_EQ(failure->failure.state, "TASK_KILLED");
+  EXPECT_EQ(failure->failure.message, "Health check failed 3 times in a row: connection refused");
+  // Replaced at once (no backoff for a health kill).
+  h.Offer();
+  EXPECT_EQ(h.launched.size(), 2u);
+}
+
+}  // namespace
+}  // namespace atl::marathonlike
