@@ -79,6 +79,12 @@ void SimulatedAgent::Transition(Output& out, const Key& key, Task& task, TaskSta
                                       : model::ExecutorId(task.info->task_id.value());
   s.timestamp = now.seconds();
   s.uuid = UuidToBytes(rng_.Uuid());
+  // A health-checked task passes its check from the start (the command "sim:unhealthy" never
+  // does), as a real executor reports it once the first probe answers.
+  if (task.info->health_check && state == TaskState::kRunning) {
+    if (task.info->command && task.info->command->value == "sim:unhealthy") task.healthy = false;
+    s.healthy = task.healthy;
+  }
   // The stream's latest state is task.state: every transition adds an update.
   streams_.Add(key, std::move(s), now, registered_, out.to_master);
   // A custom executor exits with its last task (the command executor is not reported).
@@ -250,11 +256,16 @@ SimulatedAgent::Output SimulatedAgent::Tick(Timestamp now) {
 void SimulatedAgent::ScriptedTransition(Output& out, const Key& key, Task& task, Timestamp now) {
   const std::string cmd =
       task.info->command && task.info->command->value ? *task.info->command->value : "";
+  const Duration step = std::max(options_.running_delay, Duration::Nanoseconds(1));
   if (task.state == TaskState::kStaging || task.state == TaskState::kStarting) {
     Transition(out, key, task, TaskState::kRunning, "", now);
-    if (cmd == "sim:finish" || cmd == "sim:fail") {
-      SetTransition(key, task, now + std::max(options_.running_delay, Duration::Nanoseconds(1)));
+    if (cmd == "sim:finish" || cmd == "sim:fail" || cmd == "sim:flap") {
+      SetTransition(key, task, now + step);
     }
+  } else if (task.state == TaskState::kRunning && cmd == "sim:flap") {
+    task.healthy = !task.healthy;
+    Transition(out, key, task, TaskState::kRunning, "", now);
+    SetTransition(key, task, now + step);
   } else if (task.state == TaskState::kRunning && cmd == "sim:finish") {
     Transition(out, key, task, TaskState::kFinished, "Command exited with status 0", now);
   } else if (task.state == TaskState::kRunning && cmd == "sim:fail") {

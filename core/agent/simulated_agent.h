@@ -8,7 +8,9 @@
 // Simulated behaviour can be scripted through the task's command value:
 //   "sim:finish"  -> TASK_FINISHED once running_delay has passed after RUNNING
 //   "sim:fail"    -> TASK_FAILED likewise (message "Command exited with status 1")
-// any other command keeps running until killed.
+// any other command keeps running until killed. A task with a health check reports
+// healthy=true with TASK_RUNNING ("sim:unhealthy": healthy=false, and stays so; "sim:flap":
+// healthy, then flips every running_delay, each flip a TASK_RUNNING update).
 #pragma once
 
 #include <map>
@@ -74,6 +76,7 @@ class SimulatedAgent {
     std::shared_ptr<const model::TaskInfo> info;
     std::optional<Timestamp> transition_at;  // next scripted state change
     model::TaskState state = model::TaskState::kStaging;
+    bool healthy = true;  // what its (simulated) health check says, when it has one
   };
 
   void Transition(Output& out, const Key& key, Task& task, model::TaskState state,

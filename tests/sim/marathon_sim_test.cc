@@ -9,6 +9,7 @@
 
 #include "core/base/overloaded.h"
 #include "core/base/random.h"
+#include "core/base/strings.h"
 #include "marathonlike/restart_strategy.h"
 #include "marathonlike/root_group.h"
 #include "marathonlike/service_scheduler.h"
@@ -135,16 +136,15 @@ TEST(MarathonSimTest, DependantsWaitForTheirDependencies) {
 
 TEST(MarathonSimTest, CancelRevertsToThePreviousVersion) {
   SimCluster c(ClusterOptions(2, 5));
-  // Health comes only from TaskStatus.healthy, which the simulated agents never report.
-  marathonlike::SchedulerOptions options;
-  options.trust_running_as_healthy = false;
-  MarathonOnSim m(c, 5, options);
+  MarathonOnSim m(c, 5);
   m.PutApp(App("/web", 2));
   ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
   Timestamp old_version = marathonlike::FindApp(m.scheduler().root(), "/web")->version;
-  // The new version has a health check that never passes.
+  // The new version has a health check that never passes (the simulated agents report
+  // "sim:unhealthy" tasks unhealthy).
   AppDefinition broken = *marathonlike::FindApp(m.scheduler().root(), "/web");
   broken.health_checks.emplace_back();
+  broken.cmd = "sim:unhealthy";
   std::string id = m.PutApp(broken);
   m.RunFor(Duration::Seconds(20));
   ASSERT_EQ(m.scheduler().deployments().size(), 1u);
@@ -159,6 +159,56 @@ TEST(MarathonSimTest, CancelRevertsToThePreviousVersion) {
   ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
   EXPECT_EQ(marathonlike::FindApp(m.scheduler().root(), "/web")->version, old_version);
   EXPECT_EQ(m.RunningOf("/web"), 2);
+}
+
+// Health checks that flap (the simulated agents flip a "sim:flap" task's health every 500 ms):
+// a rolling restart into such a version keeps the bounds after every event, whatever the
+// flapping does to the healthy count, and the old version keeps serving while the new one is
+// not healthy enough.
+TEST(MarathonSimTest, RollingRestartIntoAFlappingVersionKeepsTheBounds) {
+  for (uint64_t seed : {3u, 11u, 29u}) {
+    SCOPED_TRACE(StrCat("seed ", seed));
+    SimCluster c(ClusterOptions(3, seed));
+    MarathonOnSim m(c, seed);
+    AppDefinition app = App("/svc", 6);
+    app.health_checks.emplace_back();
+    app.upgrade_strategy = {.minimum_health_capacity = 0.5, .maximum_over_capacity = 0.5};
+    m.PutApp(app);
+    ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
+    AppDefinition flapping = *marathonlike::FindApp(m.scheduler().root(), "/svc");
+    flapping.cmd = "sim:flap";
+    m.PutApp(flapping);
+    m.RunFor(Duration::Minutes(2));
+    EXPECT_TRUE(m.violations().empty())
+        << m.violations().size() << " violations, first: " << m.violations()[0];
+    EXPECT_TRUE(c.violations().empty());
+  }
+}
+
+// A version whose checks never pass, with a progress deadline: the deployment fails when the
+// deadline passes, and the old version still serves.
+TEST(MarathonSimTest, ANeverHealthyVersionFailsAtItsDeadlineAndTheOldOneServes) {
+  SimCluster c(ClusterOptions(2, 7));
+  MarathonOnSim m(c, 7);
+  AppDefinition app = App("/web", 2);
+  app.health_checks.emplace_back();
+  m.PutApp(app);
+  ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
+  const Timestamp old_version = marathonlike::FindApp(m.scheduler().root(), "/web")->version;
+  AppDefinition broken = *marathonlike::FindApp(m.scheduler().root(), "/web");
+  broken.cmd = "sim:unhealthy";
+  broken.deployment_progress_deadline_seconds = 30;
+  m.PutApp(broken);
+  m.RunFor(Duration::Seconds(20));
+  EXPECT_EQ(m.scheduler().deployments().size(), 1u) << "still waiting for health";
+  ASSERT_TRUE(
+      m.RunUntil([&] { return m.scheduler().deployments().empty(); }, Duration::Minutes(2)));
+  int old_running = 0;
+  for (const Instance* i : m.scheduler().InstancesOf("/web")) {
+    old_running += i->app_version == old_version && i->condition == Condition::kRunning;
+  }
+  EXPECT_EQ(old_running, 2) << "the old version keeps serving (minimumHealthCapacity 1)";
+  EXPECT_TRUE(m.violations().empty());
 }
 
 }  // namespace
