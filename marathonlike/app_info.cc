@@ -93,6 +93,20 @@ void WriteTaskFailure(api::JsonWriter& w, const TaskFailure& failure) {
   w.EndObject();
 }
 
+void WriteReadinessResults(api::JsonWriter& w, const std::vector<ReadinessResult>& results) {
+  w.StartArray();
+  for (const ReadinessResult& r : results) {
+    w.StartObject();
+    w.Key("name").String(r.name);
+    w.Key("taskId").String(r.task_id);
+    w.Key("ready").Bool(r.ready);
+    if (r.last_status)
+      w.Key("lastResponse").StartObject().Key("status").Int(*r.last_status).EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
                          const AppInfoEmbed& embed) {
   if (embed.counts) {
@@ -108,7 +122,10 @@ void WriteAppInfoMembers(api::JsonWriter& w, const AppInfoExtras& extras,
     }
     w.EndArray();
   }
-  if (embed.readiness) w.Key("readinessCheckResults").StartArray().EndArray();
+  if (embed.readiness) {
+    w.Key("readinessCheckResults");
+    WriteReadinessResults(w, extras.readiness);
+  }
   if (embed.tasks) {
     w.Key("tasks").StartArray();
     for (const TaskView& task : extras.tasks) WriteTask(w, task);

@@ -85,9 +85,24 @@ struct TaskStatsByVersion {
   bool operator==(const TaskStatsByVersion&) const = default;
 };
 
+// One task's readiness check result (raml/v2/types/readinessCheck.raml
+// TaskReadinessCheckResult); `lastResponse` carries the status only (the executor does not keep
+// bodies).
+struct ReadinessResult {
+  std::string name;
+  std::string task_id;
+  bool ready = false;
+  std::optional<int> last_status;
+  bool operator==(const ReadinessResult&) const = default;
+};
+
+// [{"name","taskId","ready","lastResponse"?:{"status"}}].
+void WriteReadinessResults(api::JsonWriter& w, const std::vector<ReadinessResult>& results);
+
 struct AppInfoExtras {
-  TaskCounts counts;                     // tasksStaged/Running/Healthy/Unhealthy
-  std::vector<std::string> deployments;  // ids of the deployments affecting the app
+  TaskCounts counts;                       // tasksStaged/Running/Healthy/Unhealthy
+  std::vector<ReadinessResult> readiness;  // readinessCheckResults
+  std::vector<std::string> deployments;    // ids of the deployments affecting the app
   std::vector<TaskView> tasks;
   std::optional<TaskFailure> last_task_failure;
   TaskStatsByVersion task_stats;
@@ -95,8 +110,8 @@ struct AppInfoExtras {
 
 // Writes the AppInfo object: the app's members (WriteAppFields), then, as embedded, in
 // Marathon's order: tasksStaged, tasksRunning, tasksHealthy, tasksUnhealthy (counts);
-// deployments ([{"id": ...}]); readinessCheckResults (always [] for now: readiness results are
-// not modeled yet); tasks ([Task], task_json.h); lastTaskFailure (only when there is one);
+// deployments ([{"id": ...}]); readinessCheckResults (the app's tasks' readiness results);
+// tasks ([Task], task_json.h); lastTaskFailure (only when there is one);
 // tasksStats (possibly {}). A member not embedded is absent.
 void WriteAppInfo(api::JsonWriter& w, const AppDefinition& app, const AppInfoExtras& extras,
                   const AppInfoEmbed& embed);

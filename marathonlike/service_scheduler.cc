@@ -262,6 +262,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
         inst.task_state = model::TaskState::kStaging;
         inst.message.clear();
         inst.health = {};
+        inst.readiness = {};
         inst.kill_sent_at.reset();
         inst.unreachable_since.reset();
         inst.staged_at = now;
@@ -414,6 +415,23 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
   } else {
     next.healthy = status.healthy;
   }
+  if (app != nullptr && status.state == model::TaskState::kKilled &&
+      status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated) {
+    // The executor killed it for failing its health check too often (its TASK_KILLING may
+    // already have carried the same health, so this comes before the no-change test).
+    PublishEvent(
+        UnhealthyInstanceKillEvent{.app_id = inst.app_id,
+                                   .task_id = inst.task_id,
+                                   .instance_id = inst.id,
+                                   .version = inst.app_version,
+                                   .reason = status.message,
+                                   .host = inst.hostname,
+                                   .slave_id = inst.agent_id.empty()
+                                                   ? std::nullopt
+                                                   : std::optional<std::string>(inst.agent_id),
+                                   .timestamp = now},
+        out);
+  }
   if (next == inst.health) return false;
   const healthchecks::State before = inst.health;
   inst.health = next;
@@ -433,22 +451,6 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
                                         .health_check = app->health_checks.front(),
                                         .timestamp = now},
                  out);
-  }
-  if (status.state == model::TaskState::kKilled &&
-      status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated) {
-    // The executor killed it for failing its health check too often.
-    PublishEvent(
-        UnhealthyInstanceKillEvent{.app_id = inst.app_id,
-                                   .task_id = inst.task_id,
-                                   .instance_id = inst.id,
-                                   .version = inst.app_version,
-                                   .reason = status.message,
-                                   .host = inst.hostname,
-                                   .slave_id = inst.agent_id.empty()
-                                                   ? std::nullopt
-                                                   : std::optional<std::string>(inst.agent_id),
-                                   .timestamp = now},
-        out);
   }
   return true;
 }
@@ -482,6 +484,11 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   if (!status.message.empty()) inst.message = status.message;
   if (status.healthy.has_value()) {
     changed |= OnHealth(inst, app, status, now, out);
+  }
+  if (std::optional<healthchecks::Readiness> r = healthchecks::ResultFromLabels(status.labels);
+      r.has_value() && *r != inst.readiness) {
+    inst.readiness = *r;
+    changed = true;
   }
   if (status.agent_id && inst.agent_id.empty()) inst.agent_id = status.agent_id->value();
   if (condition == Condition::kRunning && !inst.started_at) inst.started_at = now;
@@ -556,6 +563,7 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   inst.agent_attributes.clear();
   inst.host_ports.clear();
   inst.health = {};
+  inst.readiness = {};
   inst.kill_sent_at.reset();
   SetCondition(inst, Condition::kScheduled, now, out);
 }
@@ -825,7 +833,7 @@ bool ServiceScheduler::IsSettled(const AppDefinition& app, int target) const {
   for (const Instance* i : InstancesOf(app.id)) {
     if (IsCounted(*i)) {
       counted++;
-      if (!IsHealthy(*i, app)) return false;
+      if (!IsHealthy(*i, app) || !IsReady(*i, app)) return false;
     } else if (HasLiveTask(*i)) {
       return false;
     }
@@ -845,7 +853,7 @@ bool ServiceScheduler::RestartStep(const AppDefinition& app, Timestamp now, Outp
                                                     .goal_running = i->goal == Goal::kRunning,
                                                     .terminal = IsTerminal(i->condition),
                                                     .healthy = IsHealthy(*i, app),
-                                                    .ready = true});
+                                                    .ready = IsReady(*i, app)});
     } else {
       old_views.push_back(*i);
     }
@@ -857,7 +865,7 @@ bool ServiceScheduler::RestartStep(const AppDefinition& app, Timestamp now, Outp
                         .goal_running = i.goal == Goal::kRunning,
                         .terminal = !HasLiveTask(i) && i.condition != Condition::kScheduled,
                         .healthy = IsHealthy(i, app),
-                        .ready = true});
+                        .ready = IsReady(i, app)});
   }
   ReplaceDecision decision = DecideReplaceStep(input);
   for (const InstanceId& id : decision.decommission) {
@@ -1356,6 +1364,25 @@ bool ServiceScheduler::IsCurrent(const Instance& instance, const AppDefinition& 
   // after its version (a reverted app goes back to an older version: newer instances are old).
   return instance.app_version >= app.version_info.last_config_change_at &&
          instance.app_version <= app.version;
+}
+
+bool ServiceScheduler::IsReady(const Instance& instance, const AppDefinition& app) const {
+  return app.readiness_checks.empty() || instance.readiness.ready;
+}
+
+std::vector<ReadinessResult> ServiceScheduler::ReadinessOf(const AppDefinition& app) const {
+  std::vector<ReadinessResult> out;
+  if (app.readiness_checks.empty()) return out;
+  for (const Instance* i : InstancesOf(app.id)) {
+    if (!IsCurrent(*i, app) || !HasLiveTask(*i)) continue;
+    out.push_back(ReadinessResult{.name = app.readiness_checks.front().name,
+                                  .task_id = i->task_id,
+                                  .ready = i->readiness.ready,
+                                  .last_status = app.readiness_checks.front().preserve_last_response
+                                                     ? i->readiness.last_status
+                                                     : std::nullopt});
+  }
+  return out;
 }
 
 bool ServiceScheduler::IsHealthy(const Instance& instance, const AppDefinition& app) const {

@@ -53,6 +53,7 @@
 #include "core/base/random.h"
 #include "core/base/time.h"
 #include "core/model/info.h"
+#include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 #include "marathonlike/app_info.h"
 #include "marathonlike/events.h"
@@ -114,6 +115,8 @@ struct Instance : InstanceView {
   // The executor's last health report (TaskStatus.healthy and the details in its labels);
   // healthy unset until the first one.
   healthchecks::State health;
+  // The executor's last readiness report (for apps with a readiness check).
+  healthchecks::Readiness readiness;
   std::vector<int> host_ports;
   std::string role;  // the role its resources were allocated to
   std::optional<Timestamp> unreachable_since;
@@ -368,6 +371,11 @@ class ServiceScheduler {
 
   // Whether the instance counts as healthy for deployments (see the file comment).
   bool IsHealthy(const Instance& instance, const AppDefinition& app) const;
+  // Whether it passed the app's readiness check (always, without one).
+  bool IsReady(const Instance& instance, const AppDefinition& app) const;
+  // The readiness results of the app's current instances with a live task (none without a
+  // readiness check): /v2/deployments currentActions and embed=app.readiness.
+  std::vector<ReadinessResult> ReadinessOf(const AppDefinition& app) const;
 
  private:
   void Recover(const StoredState& state, Timestamp now);

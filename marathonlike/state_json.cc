@@ -10,6 +10,7 @@
 #include "core/base/status.h"
 #include "core/base/strings.h"
 #include "core/model/task_state.h"
+#include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 #include "marathonlike/app_json.h"
 #include "marathonlike/app_json_internal.h"
@@ -234,6 +235,13 @@ void WriteInstance(JsonWriter& w, const Instance& i) {
     for (const model::Label& l : healthchecks::ToLabels(i.health)) w.Key(l.key).String(*l.value);
     w.EndObject();
   }
+  if (i.readiness != healthchecks::Readiness{}) {
+    w.Key("readiness").StartObject();
+    for (const model::Label& l : healthchecks::ResultLabels(i.readiness)) {
+      w.Key(l.key).String(*l.value);
+    }
+    w.EndObject();
+  }
   w.Key("hostPorts").StartArray();
   for (int p : i.host_ports) w.Int(p);
   w.EndArray();
@@ -276,6 +284,12 @@ absl::Status ReadInstance(const JsonNode& n, Instance* out) {
   model::Labels labels;
   for (auto& [k, v] : health) labels.push_back(model::Label{k, v});
   out->health = healthchecks::FromLabels(labels, healthy);
+  std::map<std::string, std::string> readiness;
+  RETURN_IF_ERROR(api::Opt(n, "readiness", &readiness, ReadStringMap));
+  model::Labels readiness_labels;
+  for (auto& [k, v] : readiness) readiness_labels.push_back(model::Label{k, v});
+  out->readiness =
+      healthchecks::ResultFromLabels(readiness_labels).value_or(healthchecks::Readiness{});
   RETURN_IF_ERROR(api::Array(n, "hostPorts", &out->host_ports));
   RETURN_IF_ERROR(api::Opt(n, "role", &out->role));
   RETURN_IF_ERROR(api::Opt(n, "unreachableSince", &out->unreachable_since, ReadTime));

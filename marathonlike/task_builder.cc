@@ -7,6 +7,7 @@
 
 #include "core/base/strings.h"
 #include "core/base/time.h"
+#include "healthchecks/readiness.h"
 #include "marathonlike/path_id.h"
 
 namespace atl::marathonlike {
@@ -206,6 +207,26 @@ model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_
   }
 
   for (const auto& [key, value] : app.labels) task.labels.push_back(model::Label{key, value});
+  // The readiness check travels in the labels (TaskInfo has no field for it); the executor runs
+  // it next to the task.
+  if (!app.readiness_checks.empty()) {
+    const ReadinessCheck& r = app.readiness_checks.front();
+    healthchecks::ReadinessSpec spec;
+    spec.name = r.name;
+    spec.tls = r.protocol == "HTTPS";
+    spec.path = r.path.empty() ? "/" : r.path;
+    for (size_t k = 0; k < app.port_definitions.size() && k < host_ports.size(); ++k) {
+      if (app.port_definitions[k].name == r.port_name) {
+        spec.port = static_cast<uint32_t>(host_ports[k]);
+      }
+    }
+    spec.interval = Duration::Seconds(std::max(1, r.interval_seconds));
+    spec.timeout = Duration::Seconds(std::max(1, r.timeout_seconds));
+    spec.ready_codes = r.http_status_codes_for_ready;
+    if (spec.port != 0) {
+      for (model::Label& l : healthchecks::SpecLabels(spec)) task.labels.push_back(std::move(l));
+    }
+  }
 
   model::DiscoveryInfo discovery;
   discovery.visibility = "FRAMEWORK";

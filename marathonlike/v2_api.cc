@@ -475,6 +475,7 @@ AppInfoExtras V2Api::ExtrasOf(const AppDefinition& app, const AppInfoEmbed& embe
                               Timestamp now) const {
   AppInfoExtras extras;
   if (embed.counts) extras.counts = scheduler_.CountsOf(app);
+  if (embed.readiness) extras.readiness = scheduler_.ReadinessOf(app);
   if (embed.deployments) extras.deployments = scheduler_.DeploymentsOf(app.id);
   if (embed.tasks || embed.task_stats) {
     std::vector<const Instance*> all, after_scaling, latest, outdated;
@@ -588,6 +589,15 @@ V2Response V2Api::Deployments(const V2Request& request, std::string_view rest, T
       DeploymentProgress progress;
       progress.current_step =
           std::min<int>(d.current_step + 1, static_cast<int>(d.plan.steps.size()));
+      if (d.current_step < static_cast<int>(d.plan.steps.size())) {
+        for (const Action& a : d.plan.steps[static_cast<size_t>(d.current_step)].actions) {
+          const AppDefinition* app = FindApp(scheduler_.root(), a.app_id);
+          if (app == nullptr || app->readiness_checks.empty()) continue;
+          api::JsonWriter results;
+          WriteReadinessResults(results, scheduler_.ReadinessOf(*app));
+          progress.readiness_results_json[a.app_id] = results.Finish();
+        }
+      }
       WriteDeploymentInfo(w, d.plan, progress);
     }
     w.EndArray();

@@ -152,7 +152,10 @@ void ExecutorRuntime::Apply(const executor::Output& out) {
                    [&](const ec::Exit& e) { Exit(e.code); },
                    [&](const ec::WakeAt& w) { WakeAt(w.at); },
                    [&](const ec::StartChecks& c) { StartChecks(c); },
-                   [&](const ec::StopChecks&) { checker_.reset(); },
+                   [&](const ec::StopChecks&) {
+                     checker_.reset();
+                     readiness_.reset();
+                   },
                },
                command);
   }
@@ -416,18 +419,29 @@ void ExecutorRuntime::Signal(int pgid, int signo) {
 
 void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
   checker_.reset();
-  if (absl::Status s = HealthChecker::Validate(start.check); !s.ok()) {
-    spdlog::error("Not running the task's health check: {}", std::string(s.message()));
-    return;
-  }
+  readiness_.reset();
   std::weak_ptr<int> alive = alive_;
-  checker_ = std::make_unique<HealthChecker>(
-      loop_, clock_, start.check, start.env, [this, alive](executor::in::HealthChanged h) {
-        if (alive.expired()) return;
-        spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
-                     h.kill ? StrCat(" (", h.message, ")") : std::string());
-        Input(std::move(h));
-      });
+  if (start.health) {
+    if (absl::Status s = HealthChecker::Validate(*start.health); !s.ok()) {
+      spdlog::error("Not running the task's health check: {}", std::string(s.message()));
+    } else {
+      checker_ = std::make_unique<HealthChecker>(
+          loop_, clock_, *start.health, start.env, [this, alive](executor::in::HealthChanged h) {
+            if (alive.expired()) return;
+            spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
+                         h.kill ? StrCat(" (", h.message, ")") : std::string());
+            Input(std::move(h));
+          });
+    }
+  }
+  if (std::optional<healthchecks::ReadinessSpec> spec =
+          healthchecks::SpecFromLabels(start.task_labels)) {
+    readiness_ = std::make_unique<ReadinessChecker>(
+        loop_, *spec, [this, alive](executor::in::ReadinessChanged r) {
+          if (alive.expired()) return;
+          Input(std::move(r));
+        });
+  }
 }
 
 void ExecutorRuntime::WakeAt(Timestamp at) {

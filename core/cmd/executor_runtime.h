@@ -127,7 +127,8 @@ class ExecutorRuntime {
   std::deque<api::ExecutorCall> calls_;  // waiting for the one in flight
   bool call_in_flight_ = false;
 
-  std::unique_ptr<HealthChecker> checker_;  // while the task's health check runs
+  std::unique_ptr<HealthChecker> checker_;       // while the task's health check runs
+  std::unique_ptr<ReadinessChecker> readiness_;  // until the task is ready
   std::unique_ptr<io::ProcessWatcher> watcher_;
   std::optional<int> task_pgid_;
   // Set once the task's process was reaped: no signal goes to its group after that.

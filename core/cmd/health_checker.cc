@@ -133,4 +133,43 @@ void HealthChecker::OnResult(const io::ProbeResult& result) {
   Schedule();
 }
 
+ReadinessChecker::ReadinessChecker(io::EventLoop& loop, healthchecks::ReadinessSpec spec,
+                                   Report report)
+    : loop_(loop), spec_(std::move(spec)), report_(std::move(report)), prober_(loop) {
+  Schedule(Duration::Zero());  // as soon as the task runs, as Marathon does
+}
+
+ReadinessChecker::~ReadinessChecker() {
+  if (timer_ != 0) loop_.Cancel(timer_);
+}
+
+void ReadinessChecker::Schedule(Duration delay) {
+  timer_ = loop_.RunAfter(delay, [this] {
+    timer_ = 0;
+    prober_.Http(spec_.tls, kTaskHost, static_cast<uint16_t>(spec_.port), spec_.path, spec_.timeout,
+                 [this](io::ProbeResult r) { OnResult(r); });
+  });
+}
+
+void ReadinessChecker::OnResult(const io::ProbeResult& result) {
+  healthchecks::Readiness next = state_;
+  if (result.ok) {
+    next.ready = healthchecks::IsReadyStatus(spec_, result.status_code);
+    next.last_status = result.status_code;
+    next.last_error.clear();
+  } else {
+    next.last_error = result.timed_out
+                          ? StrCat("timed out after ", spec_.timeout.ToString())
+                          : (result.cause.empty() ? std::string("failed") : result.cause);
+  }
+  const bool ready = next.ready;
+  if (next != state_) {
+    state_ = next;
+    std::weak_ptr<int> alive = alive_;
+    report_(executor::in::ReadinessChanged{healthchecks::ResultLabels(state_)});
+    if (alive.expired()) return;  // `report` may stop the checks
+  }
+  if (!ready) Schedule(spec_.interval);
+}
+
 }  // namespace atl::cmd

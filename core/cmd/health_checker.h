@@ -15,6 +15,7 @@
 #include "core/io/event_loop.h"
 #include "core/io/probe.h"
 #include "core/model/info.h"
+#include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 
 namespace atl::cmd {
@@ -54,6 +55,33 @@ class HealthChecker {
   io::EventLoop::TimerId timer_ = 0;
   bool killed_ = false;  // the kill was reported: nothing more to say
   // Expires with the checker: `report` may destroy it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+// Runs a task's readiness check (healthchecks/readiness.h): an HTTP(S) GET at once and then every
+// interval until an answer's status is a ready one; reports each change (ready, or another
+// answer or error) through `report`, then stops for good once ready.
+class ReadinessChecker {
+ public:
+  using Report = std::function<void(executor::in::ReadinessChanged)>;
+
+  ReadinessChecker(io::EventLoop& loop, healthchecks::ReadinessSpec spec, Report report);
+  ~ReadinessChecker();
+  ReadinessChecker(const ReadinessChecker&) = delete;
+  ReadinessChecker& operator=(const ReadinessChecker&) = delete;
+
+  const healthchecks::Readiness& state() const { return state_; }
+
+ private:
+  void Schedule(Duration delay);
+  void OnResult(const io::ProbeResult& result);
+
+  io::EventLoop& loop_;
+  healthchecks::ReadinessSpec spec_;
+  Report report_;
+  healthchecks::Readiness state_;
+  io::Prober prober_;
+  io::EventLoop::TimerId timer_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -21,6 +21,9 @@ namespace eev = api::executor_event;
 
 namespace {
 
+// TaskInfo labels of a readiness check (healthchecks/readiness.h writes them; the shell reads).
+constexpr std::string_view kReadinessLabelPrefix = "atoll.readiness.";
+
 // A credential for the executor's own calls: the task must not inherit it.
 constexpr std::string_view kAuthTokenVariable = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN";
 
@@ -131,6 +134,7 @@ Output CommandExecutor::Handle(const Input& input, Timestamp now) {
                    OnTick(out, now);
                  },
                  [&](const in::HealthChanged& h) { OnHealthChanged(out, h, now); },
+                 [&](const in::ReadinessChanged& r) { OnReadinessChanged(out, r, now); },
              },
              input);
   if (!exited_) Finish(out);
@@ -276,11 +280,25 @@ void CommandExecutor::OnSpawned(Output& out, int pid, Timestamp now) {
     return;
   }
   Update(out, task_->task_id, TaskState::kRunning, TaskStatusReason::kNone, "", now);
-  if (task_->health_check) {
+  // A health check, or a readiness check in the labels (read by the shell's checker).
+  const bool readiness =
+      std::any_of(task_->labels.begin(), task_->labels.end(),
+                  [](const model::Label& l) { return l.key.starts_with(kReadinessLabelPrefix); });
+  if (task_->health_check || readiness) {
     const cmd::SpawnTask spawn = BuildSpawn(*task_, options_);
-    out.commands.push_back(cmd::StartChecks{*task_->health_check, spawn.env, spawn.cwd});
+    std::optional<model::HealthCheck> health;
+    if (task_->health_check) health = *task_->health_check;
+    out.commands.push_back(cmd::StartChecks{health, task_->labels, spawn.env, spawn.cwd});
     checking_ = true;
   }
+}
+
+void CommandExecutor::OnReadinessChanged(Output& out, const in::ReadinessChanged& readiness,
+                                         Timestamp now) {
+  if (!checking_ || phase_ != Phase::kRunning || kill_) return;  // a late result
+  readiness_labels_ = readiness.labels;
+  Update(out, task_->task_id, TaskState::kRunning, TaskStatusReason::kTaskCheckStatusUpdated, "",
+         now);
 }
 
 void CommandExecutor::OnHealthChanged(Output& out, const in::HealthChanged& health, Timestamp now) {
@@ -407,6 +425,7 @@ void CommandExecutor::Update(Output& out, const model::TaskId& task_id, TaskStat
     // Once the checker has spoken, every update of the task says how healthy it is.
     s.healthy = healthy_;
     if (healthy_.has_value()) s.labels = health_labels_;
+    s.labels.insert(s.labels.end(), readiness_labels_.begin(), readiness_labels_.end());
   }
   out.log.push_back(StrCat("Update ", model::TaskStateName(state), " for task ", task_id.value(),
                            s.message.empty() ? "" : ": ", s.message));

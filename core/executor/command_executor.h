@@ -149,11 +149,18 @@ struct HealthChanged {
   bool operator==(const HealthChanged&) const = default;
 };
 
+// The readiness check's result changed (ready, or the last answer): reported in a
+// TASK_RUNNING update carrying `labels` (healthchecks::ResultLabels), and in every later one.
+struct ReadinessChanged {
+  model::Labels labels;
+  bool operator==(const ReadinessChanged&) const = default;
+};
+
 }  // namespace in
 
-using Input =
-    std::variant<in::Start, in::Connected, in::Disconnected, in::Event, in::TaskSpawned,
-                 in::SpawnFailed, in::TaskExited, in::CallFailed, in::Tick, in::HealthChanged>;
+using Input = std::variant<in::Start, in::Connected, in::Disconnected, in::Event, in::TaskSpawned,
+                           in::SpawnFailed, in::TaskExited, in::CallFailed, in::Tick,
+                           in::HealthChanged, in::ReadinessChanged>;
 
 namespace cmd {
 
@@ -202,9 +209,12 @@ struct WakeAt {
 // Start running the task's health check next to it (the shell's prober and
 // healthchecks::Tracker), from now on, until StopChecks; results come back as HealthChanged.
 // COMMAND checks run with the task's environment in its sandbox.
+// Also run the readiness check the scheduler put in the task's labels (`atoll.readiness.*`,
+// healthchecks/readiness.h), if any; its result comes back as ReadinessChanged.
 struct StartChecks {
-  model::HealthCheck check;
-  std::vector<std::string> env;  // "K=V": the task's environment
+  std::optional<model::HealthCheck> health;  // TaskInfo.health_check
+  model::Labels task_labels;                 // TaskInfo.labels
+  std::vector<std::string> env;              // "K=V": the task's environment
   std::string cwd;
   bool operator==(const StartChecks&) const = default;
 };
@@ -274,6 +284,7 @@ class CommandExecutor {
   void OnDisconnected(Output& out, const std::string& reason, Timestamp now);
   void OnTick(Output& out, Timestamp now);
   void OnHealthChanged(Output& out, const in::HealthChanged& health, Timestamp now);
+  void OnReadinessChanged(Output& out, const in::ReadinessChanged& readiness, Timestamp now);
   void StopChecks(Output& out);
 
   // Starts or shortens a kill of the task with `grace` between SIGTERM and SIGKILL.
@@ -321,6 +332,7 @@ class CommandExecutor {
   bool checking_ = false;
   std::optional<bool> healthy_;
   model::Labels health_labels_;
+  model::Labels readiness_labels_;
   std::string health_kill_message_;
   // Nothing is left to run: exit once every update is acknowledged.
   bool finishing_ = false;

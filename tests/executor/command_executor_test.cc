@@ -413,7 +413,8 @@ TEST_F(CommandExecutorTest, HealthChecksStartWithTheTaskAndEveryChangeIsAnUpdate
   model::TaskStatus running = Next(TaskState::kRunning);
   const cmd::SpawnTask spawn = ExpectedSpawn();
   EXPECT_EQ(In(in::TaskSpawned{kPid}),
-            (Commands{Send(running), cmd::StartChecks{*task.health_check, spawn.env, spawn.cwd}}));
+            (Commands{Send(running),
+                      cmd::StartChecks{*task.health_check, task.labels, spawn.env, spawn.cwd}}));
 
   const model::Labels labels = {{"atoll.health.consecutive_failures", "0"}};
   model::TaskStatus healthy =
@@ -454,6 +455,26 @@ TEST_F(CommandExecutorTest, AFailedHealthCheckKillsTheTaskWithItsGracePeriodAndS
   killed.labels = labels;
   EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
             (Commands{Send(killed), cmd::WakeAt{clock_.Now() + Duration::Seconds(60)}}));
+}
+
+TEST_F(CommandExecutorTest, AReadinessCheckInTheLabelsStartsTheCheckerAndItsResultIsReported) {
+  model::TaskInfo task = Task();
+  task.labels = {{"atoll.readiness.scheme", "http"}, {"atoll.readiness.port", "31000"}};
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  model::TaskStatus running = Next(TaskState::kRunning);
+  const cmd::SpawnTask spawn = ExpectedSpawn();
+  EXPECT_EQ(
+      In(in::TaskSpawned{kPid}),
+      (Commands{Send(running), cmd::StartChecks{std::nullopt, task.labels, spawn.env, spawn.cwd}}));
+  const model::Labels ready = {{"atoll.ready", "true"}, {"atoll.readiness.last_status", "200"}};
+  model::TaskStatus update =
+      Next(TaskState::kRunning, "web.1", TaskStatusReason::kTaskCheckStatusUpdated);
+  update.labels = ready;
+  EXPECT_EQ(In(in::ReadinessChanged{ready}), Commands{Send(update)});
+  EXPECT_FALSE(executor_->unacknowledged_updates().back().healthy.has_value())
+      << "no health without a health check";
 }
 
 TEST_F(CommandExecutorTest, ATaskWithoutAHealthCheckStartsNoChecksAndIgnoresResults) {

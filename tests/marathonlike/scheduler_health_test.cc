@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 #include "marathonlike/service_scheduler.h"
 #include "tests/marathonlike/scheduler_harness.h"
@@ -123,6 +124,10 @@ TEST(SchedulerHealthTest, ATaskKilledForItsHealthIsReplacedAndLastTaskFailureSay
   bad.healthy = false;
   bad.consecutive_failures = 3;
   bad.last_failure_cause = "connection refused";
+  // The executor's TASK_KILLING already carries the final health, as every update after it.
+  model::TaskStatus killing = Report(task_id, bad, model::TaskState::kKilling);
+  killing.reason = model::TaskStatusReason::kNone;
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{killing}, h.now));
   model::TaskStatus killed = Report(task_id, bad, model::TaskState::kKilled);
   killed.message = "Health check failed 3 times in a row: connection refused";
   h.tasks.erase(task_id);
@@ -136,6 +141,61 @@ TEST(SchedulerHealthTest, ATaskKilledForItsHealthIsReplacedAndLastTaskFailureSay
   // Replaced at once (no backoff for a health kill).
   h.Offer();
   EXPECT_EQ(h.launched.size(), 2u);
+}
+
+TEST(SchedulerHealthTest, ARestartWaitsForReadinessAndShowsTheResults) {
+  Harness h;
+  h.AddAgents(2);
+  h.Start();
+  AppDefinition app = SimpleApp("/web", 1);
+  app.port_definitions = {PortDefinition{0, "tcp", "http-api", {}}};
+  ReadinessCheck check;
+  check.name = "ready";
+  check.interval_seconds = 5;
+  check.timeout_seconds = 2;
+  check.http_status_codes_for_ready = {200};
+  check.preserve_last_response = true;
+  app.readiness_checks = {check};
+  h.PutApp(app);
+  h.Offer();
+  ASSERT_EQ(h.launched.size(), 1u);
+  // The check travels in the task's labels, on the port named http-api.
+  std::optional<healthchecks::ReadinessSpec> spec =
+      healthchecks::SpecFromLabels(h.launched[0].labels);
+  ASSERT_TRUE(spec.has_value());
+  const Instance* first = h.scheduler.FindByTaskId(h.launched[0].task_id.value());
+  EXPECT_EQ(spec->port, static_cast<uint32_t>(first->host_ports[0]));
+  EXPECT_EQ(spec->interval, Duration::Seconds(5));
+  h.RunAll();
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "running, not ready yet";
+  const AppDefinition* stored = FindApp(h.scheduler.root(), "/web");
+  std::vector<ReadinessResult> results = h.scheduler.ReadinessOf(*stored);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].ready);
+  // Not ready yet (503), then ready.
+  model::TaskStatus st;
+  st.task_id = h.launched[0].task_id;
+  st.state = model::TaskState::kRunning;
+  st.labels = healthchecks::ResultLabels({.ready = false, .last_status = 503, .last_error = ""});
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
+  EXPECT_EQ(h.scheduler.ReadinessOf(*stored)[0].last_status, 503);
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u);
+  st.labels = healthchecks::ResultLabels({.ready = true, .last_status = 200, .last_error = ""});
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
+  EXPECT_TRUE(h.scheduler.deployments().empty());
+
+  // A restart: the old task is replaced only once the new one is ready.
+  AppDefinition v2 = *stored;
+  v2.cmd = "sleep 2000";
+  h.Advance(Duration::Seconds(1));
+  h.PutApp(v2);
+  h.Offer();
+  h.RunAll();
+  ASSERT_EQ(h.launched.size(), 2u);
+  EXPECT_TRUE(h.kills.empty()) << "the old task stays until the new one is ready";
+  st.task_id = h.launched[1].task_id;
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
+  EXPECT_EQ(h.kills.size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Health checks of Marathon apps, run next to the task by the command executor, on `atoll up`.
+
+One `atoll up --agents 1`; each scenario creates an app over /v2, watches its tasks'
+healthCheckResults, the app's tasksHealthy/tasksUnhealthy and /v2/deployments, then deletes it:
+
+1. MESOS_HTTP on $PORT0 against a tiny Python server that answers 200 on /health until a file
+   `unhealthy` exists in its sandbox, then 503. The deployment completes once the task is healthy;
+   after the test creates `unhealthy`, the executor kills the task after 3 failures in a row, the
+   app's lastTaskFailure says why ("Health check failed 3 times in a row: HTTP 503"), the
+   scheduler replaces the task and the new one (a fresh sandbox) is healthy. /v2/events carried
+   health_status_changed_event, failed_health_check_event and unhealthy_instance_kill_event.
+2. TCP on $PORT0 (python3 -m http.server): healthy.
+3. COMMAND `test -f ok` in the sandbox of a task that touched `ok`: healthy; COMMAND `false` with
+   maxConsecutiveFailures 0: unhealthy, failures counted, never killed.
+4. A deployment waits for health: an HTTP check on a port nothing listens on keeps the app's
+   deployment in /v2/deployments while its task runs.
+
+Usage: health_test.py PATH/TO/atoll
+"""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import real_agent_test as ra  # noqa: E402
+import scheduler_test as st  # noqa: E402
+import v1_framework_client as v1  # noqa: E402
+
+v1.DEADLINE = time.monotonic() + 380
+check = v1.check
+request, get = st.request, st.get
+RESOURCES = {"cpus": 0.05, "mem": 32, "instances": 1, "portDefinitions": [{"port": 0}]}
+TIMINGS = {"gracePeriodSeconds": 5, "intervalSeconds": 1, "timeoutSeconds": 1, "delaySeconds": 0}
+
+# Answers /health with 200, or 503 once $MESOS_SANDBOX/unhealthy exists (HTTP/1.1, keep-alive).
+HEALTH_SERVER = """
+import http.server, os
+UNHEALTHY = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "unhealthy")
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        code = 404 if self.path != "/health" else 503 if os.path.exists(UNHEALTHY) else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT0"])), Handler).serve_forever()
+"""
+
+
+def wait_until(predicate, what, timeout=60):
+    return st.wait_until(predicate, what, timeout)
+
+
+class Sandbox:
+    """A WATCH entry for a task's stderr (the executor's log): printed if the test fails."""
+
+    def poll(self):
+        return None
+
+
+def sandbox_of(work, task_id):
+    found = glob.glob(os.path.join(work, "agent-*", "slaves", "*", "frameworks", "*", "executors",
+                                   glob.escape(task_id), "runs", "latest"))
+    if len(found) != 1:
+        return None
+    path = os.path.realpath(found[0])
+    stderr = os.path.join(path, "stderr")
+    if not any(log == stderr for _, _, log in st.WATCH):
+        st.WATCH.append((Sandbox(), f"the sandbox stderr of {task_id}", stderr))
+    return path
+
+
+def deployments_of(port, app_id):
+    return [d for d in st.deployments(port) if app_id in d.get("affectedApps", [])]
+
+
+def app(port, app_id):
+    status, body = get(port, f"/v2/apps{app_id}")
+    return body["app"] if status == 200 else None
+
+
+def tasks(port, app_id):
+    status, body = get(port, f"/v2/apps{app_id}/tasks")
+    return body["tasks"] if status == 200 else None
+
+
+def one_task(port, app_id):
+    """The app's only task, once it is TASK_RUNNING."""
+    ts = tasks(port, app_id)
+    return ts[0] if ts and len(ts) == 1 and ts[0]["state"] == "TASK_RUNNING" else None
+
+
+def health(task):
+    results = task.get("healthCheckResults") or []
+    return results[0] if len(results) == 1 else None
+
+
+def healthy_task(port, app_id):
+    """The app's only task once it is running and healthy, the app counts it healthy and no
+    deployment is left."""
+    t = one_task(port, app_id)
+    if t is None or not (health(t) or {}).get("alive"):
+        return None
+    a = app(port, app_id)
+    if a is None or a["tasksHealthy"] != 1 or a["tasksUnhealthy"] != 0 or st.deployments(port):
+        return None
+    return t
+
+
+def check_healthy(task, what):
+    h = health(task)
+    check(h["alive"] is True and h["consecutiveFailures"] == 0 and "firstSuccess" in h and
+          "lastSuccess" in h and h["instanceId"] and task["id"].startswith(h["instanceId"]),
+          f"{what}: healthCheckResults alive, with its times ({h})")
+
+
+def create(port, body):
+    body = dict(RESOURCES, **body)
+    status, _, created = request(port, "POST", "/v2/apps", body)
+    check(status == 201, f"POST /v2/apps {body['id']} {body['healthChecks'][0]['protocol']} "
+          f"answers 201 ({status}{'' if status == 201 else f' {created}'})")
+
+
+def delete(port, app_id):
+    status, _, deleted = request(port, "DELETE", f"/v2/apps{app_id}")
+    check(status == 200, f"DELETE /v2/apps{app_id} ({status} {deleted})")
+
+    def gone():
+        return (get(port, f"/v2/apps{app_id}")[0] == 404 and not deployments_of(port, app_id) and
+                not [t for t in get(port, "/v2/tasks")[1]["tasks"] if t["appId"] == app_id])
+    wait_until(gone, f"{app_id}, its tasks and its deployment gone")
+    # Its sandboxes' logs no longer help explain a failure.
+    st.WATCH[:] = [w for w in st.WATCH if f"/executors/{app_id[1:]}.instance-" not in (w[2] or "")]
+
+
+def http_on_demand(port, work):
+    create(port, {"id": "/web", "cmd": f"exec python3 -c '{HEALTH_SERVER}'", "healthChecks": [
+        dict(TIMINGS, protocol="MESOS_HTTP", path="/health", portIndex=0,
+             maxConsecutiveFailures=3)]})
+    first = wait_until(lambda: healthy_task(port, "/web"),
+                       "/web healthy, counted healthy, its deployment done")
+    check_healthy(first, "MESOS_HTTP /health answering 200")
+    embedded = get(port, "/v2/apps/web?embed=app.tasks")[1]["app"]["tasks"]
+    check(health(embedded[0]) and health(embedded[0])["alive"],
+          "embed=app.tasks shows the healthCheckResults too")
+    sandbox = wait_until(lambda: sandbox_of(work, first["id"]), f"the sandbox of {first['id']}")
+    with open(os.path.join(sandbox, "unhealthy"), "w"):
+        pass
+
+    def failing():
+        t = one_task(port, "/web")
+        h = health(t) if t and t["id"] == first["id"] else None
+        return h if h and h["alive"] is False and h.get("lastFailureCause") == "HTTP 503" else None
+    h = wait_until(failing, "/web answering 503 seen unhealthy", 10)
+    check(1 <= h["consecutiveFailures"] < 3 and "lastFailure" in h and "lastSuccess" in h,
+          f"503 makes the task unhealthy before it is killed ({h})")
+
+    def replaced():
+        t = one_task(port, "/web")
+        return t if t and t["id"] != first["id"] else None
+    second = wait_until(replaced, "the unhealthy task killed and replaced")
+    a = app(port, "/web")
+    failure = a.get("lastTaskFailure") or {}
+    message = failure.get("message", "")
+    check(failure.get("taskId") == first["id"] and failure.get("state") == "TASK_KILLED" and
+          "Health check failed 3 times in a row" in message and "HTTP 503" in message,
+          f"lastTaskFailure says why the task was killed ({failure})")
+    second = wait_until(lambda: healthy_task(port, "/web"), "the replacement healthy")
+    check_healthy(second, "the replacement (its sandbox has no `unhealthy`)")
+    new_sandbox = sandbox_of(work, second["id"])
+    check(new_sandbox and not os.path.exists(os.path.join(new_sandbox, "unhealthy")),
+          f"the replacement runs in a fresh sandbox ({new_sandbox})")
+    delete(port, "/web")
+
+
+def health_events(events):
+    """Checked after the scenarios, so that a missing event does not hide the other results."""
+    wanted = ["health_status_changed_event", "failed_health_check_event",
+              "unhealthy_instance_kill_event"]
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not all(w in events.types for w in wanted):
+        time.sleep(0.1)
+    missing = [w for w in wanted if w not in events.types]
+    check(not missing, f"/v2/events delivered {wanted} (missing {missing}, seen "
+          f"{sorted(set(events.types))})")
+
+
+def tcp(port):
+    create(port, {"id": "/tcp", "cmd": "exec python3 -m http.server $PORT0", "healthChecks": [
+        dict(TIMINGS, protocol="TCP", portIndex=0, maxConsecutiveFailures=3)]})
+    t = wait_until(lambda: healthy_task(port, "/tcp"), "/tcp healthy and its deployment done")
+    check_healthy(t, "TCP on $PORT0")
+    delete(port, "/tcp")
+
+
+def command(port):
+    create(port, {"id": "/cmd-ok", "cmd": "touch ok; exec sleep 3600", "healthChecks": [
+        dict(TIMINGS, protocol="COMMAND", command={"value": "test -f ok"},
+             maxConsecutiveFailures=3)]})
+    create(port, {"id": "/cmd-false", "cmd": "exec sleep 3600", "healthChecks": [
+        dict(TIMINGS, protocol="COMMAND", command={"value": "false"},
+             maxConsecutiveFailures=0)]})
+
+    def ok_healthy():
+        t = one_task(port, "/cmd-ok")
+        a = app(port, "/cmd-ok")
+        return t if t and (health(t) or {}).get("alive") and a and a["tasksHealthy"] == 1 else None
+    t = wait_until(ok_healthy, "/cmd-ok healthy")
+    check_healthy(t, "COMMAND `test -f ok` in the sandbox")
+
+    def failing(n):
+        t = one_task(port, "/cmd-false")
+        h = health(t) if t else None
+        return t if h and h["alive"] is False and h["consecutiveFailures"] >= n else None
+    t = wait_until(lambda: failing(2), "/cmd-false failing twice in a row")
+    h = health(t)
+    check(h.get("lastFailureCause") and "lastFailure" in h and "lastSuccess" not in h,
+          f"COMMAND `false`: alive false, failures counted, with a cause ({h})")
+    a = app(port, "/cmd-false")
+    check(a["tasksHealthy"] == 0 and a["tasksUnhealthy"] == 1 and a["tasksRunning"] == 1,
+          f"/cmd-false counts one unhealthy task ({a['tasksHealthy']} healthy, "
+          f"{a['tasksUnhealthy']} unhealthy, {a['tasksRunning']} running)")
+    later = wait_until(lambda: failing(h["consecutiveFailures"] + 3),
+                       "/cmd-false failing three more times")
+    check(later["id"] == t["id"] and len(tasks(port, "/cmd-false")) == 1,
+          f"maxConsecutiveFailures 0 never kills ({health(later)['consecutiveFailures']} failures, "
+          f"same task {t['id']})")
+    check("lastTaskFailure" not in app(port, "/cmd-false"), "and records no task failure")
+    delete(port, "/cmd-ok")
+    delete(port, "/cmd-false")
+
+
+def deployment_waits(port):
+    create(port, {"id": "/never", "cmd": "exec sleep 3600", "healthChecks": [
+        dict(TIMINGS, protocol="HTTP", path="/", portIndex=0, maxConsecutiveFailures=0)]})
+
+    def unhealthy():
+        t = one_task(port, "/never")
+        h = health(t) if t else None
+        return t if h and h["alive"] is False and h["consecutiveFailures"] >= 1 else None
+    t = wait_until(unhealthy, "/never running with a failing check")
+    check(bool(health(t).get("lastFailureCause")),
+          f"HTTP to a port nothing listens on fails ({health(t)})")
+    end = time.monotonic() + 5
+    polls = 0
+    while time.monotonic() < end:
+        deps = st.deployments(port)
+        mine = deployments_of(port, "/never")
+        check_running = one_task(port, "/never")
+        if not mine or check_running is None or check_running["id"] != t["id"]:
+            st.fail_with_logs(f"the deployment of /never waits while its task is unhealthy "
+                    f"(deployments {deps}, task {check_running})")
+        polls += 1
+        time.sleep(0.25)
+    check(True, f"the deployment of /never stays in /v2/deployments while its task runs "
+          f"unhealthy ({polls} polls over 5 s)")
+    delete(port, "/never")
+
+
+def main():
+    atoll = sys.argv[1]
+    started = time.monotonic()
+    master_port, http_port = v1.free_port(), v1.free_port()
+    work = tempfile.mkdtemp(prefix="atoll-health-")
+    os.chmod(work, 0o755)
+    log_path = os.path.join(work, "up.log")
+    log = open(log_path, "wb")
+    up = subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(master_port),
+                           "--http-port", str(http_port), "--agents", "1",
+                           "--allocation-interval", "0.1"], stdout=log, stderr=subprocess.STDOUT)
+    st.WATCH[:] = [(up, "atoll up", log_path)]
+    events = None
+    try:
+        st.wait_ping(http_port)
+        events = st.EventClient(http_port)
+        wait_until(lambda: "event_stream_attached" in events.types, "event_stream_attached")
+        http_on_demand(http_port, work)
+        tcp(http_port)
+        command(http_port)
+        deployment_waits(http_port)
+        health_events(events)
+        st.WATCH.clear()
+        up.send_signal(signal.SIGINT)
+        code = up.wait(timeout=20)
+        check(code == 0, f"Ctrl-C stops atoll up cleanly (exit {code})")
+    finally:
+        if events:
+            events.close()
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+        log.close()
+        if st.VERBOSE:
+            print(open(log_path, errors="replace").read())
+        ra.cleanup(work)
+    print(f"5 passed, 0 failed ({time.monotonic() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
