@@ -93,20 +93,11 @@ def unfulfilled(item, constraint):
 
 def create(port, body):
     body = dict(RESOURCES, **body)
-    status, _, created = request(port, "POST", "/v2/apps", body)
-    check(status == 201, f"POST /v2/apps {body['id']} {body['constraints']} answers 201 "
-          f"({status}{'' if status == 201 else f' {created}'})")
+    st.create_app(port, body, str(body["constraints"]))
 
 
 def delete(port, app_id):
-    status, _, deleted = request(port, "DELETE", f"/v2/apps{app_id}")
-    check(status == 200, f"DELETE /v2/apps{app_id} ({status} {deleted})")
-
-    def gone():
-        return (get(port, f"/v2/apps{app_id}")[0] == 404 and st.deployments(port) == [] and
-                not [t for t in get(port, "/v2/tasks")[1]["tasks"] if t["appId"] == app_id] and
-                queue_item(port, app_id) is None)
-    wait_until(gone, f"{app_id}, its tasks and its deployment gone")
+    st.delete_app(port, app_id, lambda: queue_item(port, app_id) is None)
 
 
 def unique(port):

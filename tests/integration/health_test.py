@@ -77,8 +77,7 @@ def sandbox_of(work, task_id):
     return path
 
 
-def deployments_of(port, app_id):
-    return [d for d in st.deployments(port) if app_id in d.get("affectedApps", [])]
+deployments_of = st.deployments_of
 
 
 def app(port, app_id):
@@ -123,19 +122,11 @@ def check_healthy(task, what):
 
 def create(port, body):
     body = dict(RESOURCES, **body)
-    status, _, created = request(port, "POST", "/v2/apps", body)
-    check(status == 201, f"POST /v2/apps {body['id']} {body['healthChecks'][0]['protocol']} "
-          f"answers 201 ({status}{'' if status == 201 else f' {created}'})")
+    st.create_app(port, body, body["healthChecks"][0]["protocol"])
 
 
 def delete(port, app_id):
-    status, _, deleted = request(port, "DELETE", f"/v2/apps{app_id}")
-    check(status == 200, f"DELETE /v2/apps{app_id} ({status} {deleted})")
-
-    def gone():
-        return (get(port, f"/v2/apps{app_id}")[0] == 404 and not deployments_of(port, app_id) and
-                not [t for t in get(port, "/v2/tasks")[1]["tasks"] if t["appId"] == app_id])
-    wait_until(gone, f"{app_id}, its tasks and its deployment gone")
+    st.delete_app(port, app_id)
     # Its sandboxes' logs no longer help explain a failure.
     st.WATCH[:] = [w for w in st.WATCH if f"/executors/{app_id[1:]}.instance-" not in (w[2] or "")]
 

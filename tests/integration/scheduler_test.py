@@ -106,6 +106,30 @@ def deployments(port):
     return get(port, "/v2/deployments")[1]
 
 
+def deployments_of(port, app_id):
+    return [d for d in deployments(port) if app_id in d.get("affectedApps", [])]
+
+
+def create_app(port, body, what=""):
+    """POSTs `body` to /v2/apps and checks the 201 (`what` says what the app is for)."""
+    status, _, created = request(port, "POST", "/v2/apps", body)
+    check(status == 201, f"POST /v2/apps {body['id']} {what} answers 201 "
+          f"({status}{'' if status == 201 else f' {created}'})")
+
+
+def delete_app(port, app_id, also_gone=lambda: True):
+    """DELETEs the app and waits until it, its tasks and its deployments are gone (and
+    `also_gone()` holds)."""
+    status, _, deleted = request(port, "DELETE", f"/v2/apps{app_id}")
+    check(status == 200, f"DELETE /v2/apps{app_id} ({status} {deleted})")
+
+    def gone():
+        return (get(port, f"/v2/apps{app_id}")[0] == 404 and not deployments_of(port, app_id) and
+                not [t for t in get(port, "/v2/tasks")[1]["tasks"] if t["appId"] == app_id] and
+                also_gone())
+    wait_until(gone, f"{app_id}, its tasks and its deployment gone")
+
+
 def settled(port, app_id, n, version=None):
     """The app has n running tasks (all of `version` when given) and no deployment."""
     a = app(port, app_id)

@@ -32,6 +32,7 @@
 #include "core/base/strings.h"
 #include "core/io/event_loop.h"
 #include "tests/io/io_test_util.h"
+#include "tests/io/self_signed.h"
 
 namespace atl::io {
 namespace {
@@ -95,40 +96,8 @@ using Script = std::function<Reply(int connection, int request)>;
 
 // A self-signed certificate for localhost and 127.0.0.1 (PEM certificate, PEM key).
 std::pair<std::string, std::string> MakeCertificate() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext =
-      X509V3_EXT_nconf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(cert, key, EVP_sha256());
-  auto to_pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<size_t>(size));
-    BIO_free(bio);
-    return pem;
-  };
-  std::string cert_pem = to_pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  std::string key_pem = to_pem(
-      [&](BIO* bio) { PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return {cert_pem, key_pem};
+  return test_util::SelfSignedCertificate("localhost",
+                                        {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}});
 }
 
 // An HTTP (or HTTPS) server on 127.0.0.1:0, on the test's loop, scripted per request. Counts
