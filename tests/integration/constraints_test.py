@@ -18,7 +18,6 @@ Before them: too many --agent-attributes, or an unparsable one, stop `atoll up` 
 Usage: constraints_test.py PATH/TO/atoll
 """
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -191,36 +190,16 @@ def main():
     atoll = sys.argv[1]
     started = time.monotonic()
     bad_flags(atoll)
-    master_port, http_port = v1.free_port(), v1.free_port()
-    work = tempfile.mkdtemp(prefix="atoll-constraints-")
-    os.chmod(work, 0o755)
-    log_path = os.path.join(work, "up.log")
-    log = open(log_path, "wb")
-    command = [atoll, "up", "--work-dir", work, "--master-port", str(master_port),
-               "--http-port", str(http_port), "--agents", "3", "--allocation-interval", "0.1"]
+    extra = []
     for a in ATTRIBUTES:
-        command += ["--agent-attributes", a]
-    up = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    st.WATCH[:] = [(up, "atoll up", log_path)]
-    try:
-        st.wait_ping(http_port)
-        unique(http_port)
-        group_by(http_port)
-        max_per(http_port)
-        like(http_port)
-        invalid(http_port)
-        st.WATCH.clear()
-        up.send_signal(signal.SIGINT)
-        code = up.wait(timeout=20)
-        check(code == 0, f"Ctrl-C stops atoll up cleanly (exit {code})")
-    finally:
-        if up.poll() is None:
-            up.kill()
-            up.wait()
-        log.close()
-        if st.VERBOSE:
-            print(open(log_path, errors="replace").read())
-        ra.cleanup(work)
+        extra += ["--agent-attributes", a]
+    with st.atoll_up(atoll, 3, "atoll-constraints-", extra) as up:
+        unique(up.http_port)
+        group_by(up.http_port)
+        max_per(up.http_port)
+        like(up.http_port)
+        invalid(up.http_port)
+        up.stop()
     print(f"6 passed, 0 failed ({time.monotonic() - started:.1f} s)")
 
 

@@ -20,14 +20,10 @@ Usage: health_test.py PATH/TO/atoll
 """
 import glob
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import real_agent_test as ra  # noqa: E402
 import scheduler_test as st  # noqa: E402
 import v1_framework_client as v1  # noqa: E402
 
@@ -256,41 +252,21 @@ def deployment_waits(port):
 
 
 def main():
-    atoll = sys.argv[1]
     started = time.monotonic()
-    master_port, http_port = v1.free_port(), v1.free_port()
-    work = tempfile.mkdtemp(prefix="atoll-health-")
-    os.chmod(work, 0o755)
-    log_path = os.path.join(work, "up.log")
-    log = open(log_path, "wb")
-    up = subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(master_port),
-                           "--http-port", str(http_port), "--agents", "1",
-                           "--allocation-interval", "0.1"], stdout=log, stderr=subprocess.STDOUT)
-    st.WATCH[:] = [(up, "atoll up", log_path)]
     events = None
-    try:
-        st.wait_ping(http_port)
-        events = st.EventClient(http_port)
-        wait_until(lambda: "event_stream_attached" in events.types, "event_stream_attached")
-        http_on_demand(http_port, work)
-        tcp(http_port)
-        command(http_port)
-        deployment_waits(http_port)
-        health_events(events)
-        st.WATCH.clear()
-        up.send_signal(signal.SIGINT)
-        code = up.wait(timeout=20)
-        check(code == 0, f"Ctrl-C stops atoll up cleanly (exit {code})")
-    finally:
-        if events:
-            events.close()
-        if up.poll() is None:
-            up.kill()
-            up.wait()
-        log.close()
-        if st.VERBOSE:
-            print(open(log_path, errors="replace").read())
-        ra.cleanup(work)
+    with st.atoll_up(sys.argv[1], 1, "atoll-health-") as up:
+        try:
+            events = st.EventClient(up.http_port)
+            wait_until(lambda: "event_stream_attached" in events.types, "event_stream_attached")
+            http_on_demand(up.http_port, up.work)
+            tcp(up.http_port)
+            command(up.http_port)
+            deployment_waits(up.http_port)
+            health_events(events)
+            up.stop()
+        finally:
+            if events:
+                events.close()
     print(f"5 passed, 0 failed ({time.monotonic() - started:.1f} s)")
 
 

@@ -11,6 +11,7 @@
 
 Usage: scheduler_test.py PATH/TO/atoll
 """
+import contextlib
 import http.client
 import json
 import os
@@ -219,51 +220,79 @@ def dump(procs, names):
 # 1. atoll up
 
 
-def embedded(atoll):
-    master_port, http_port = v1.free_port(), v1.free_port()
-    work = tempfile.mkdtemp(prefix="atoll-scheduler-up-")
-    os.chmod(work, 0o755)
-    log = open(os.path.join(work, "up.log"), "wb")
-    up = subprocess.Popen([atoll, "up", "--work-dir", work, "--master-port", str(master_port),
-                           "--http-port", str(http_port), "--agents", "2",
-                           "--allocation-interval", "0.1"], stdout=log, stderr=subprocess.STDOUT)
-    events = None
-    WATCH[:] = [(up, "atoll up", os.path.join(work, "up.log"))]
-    try:
-        wait_ping(http_port)
-        events = EventClient(http_port)
-        wait_until(lambda: "event_stream_attached" in events.types, "event_stream_attached")
-        check("text/event-stream" in events.headers.lower(),
-              "/v2/events answers with Content-Type text/event-stream")
-        only = EventClient(http_port,
-                           "?event_type=deployment_success&event_type=app_terminated_event")
-        run_embedded(http_port, events)
-        wait_until(lambda: "app_terminated_event" in only.types, "the filtered stream's events")
-        check(set(only.types) == {"deployment_success", "app_terminated_event"},
-              f"event_type= filters the stream ({sorted(set(only.types))})")
-        # A client that reconnects with Last-Event-ID gets what it missed, then the live ones.
-        first_id = events.ids[0]
-        again = EventClient(http_port, "?event_type=deployment_success", last_event_id=first_id)
-        wait_until(lambda: again.types.count("deployment_success") >=
-                   only.types.count("deployment_success"), "the replayed events")
-        check(all(i > first_id for i in again.ids) and again.ids == sorted(again.ids),
-              "replayed events come after Last-Event-ID, in order")
-        again.close()
-        only.close()
+class AtollUp:
+    """`atoll up` on free ports in a fresh work dir, watched while the test waits."""
+
+    def __init__(self, atoll, agents, prefix, extra=()):
+        self.master_port, self.http_port = v1.free_port(), v1.free_port()
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(self.work, 0o755)
+        self.log_path = os.path.join(self.work, "up.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [atoll, "up", "--work-dir", self.work, "--master-port", str(self.master_port),
+             "--http-port", str(self.http_port), "--agents", str(agents),
+             "--allocation-interval", "0.1", *extra], stdout=self.log, stderr=subprocess.STDOUT)
+        WATCH[:] = [(self.proc, "atoll up", self.log_path)]
+
+    def stop(self, what="atoll up"):
+        """Ctrl-C: the cluster must stop cleanly."""
         WATCH.clear()
-        up.send_signal(signal.SIGINT)
-        code = up.wait(timeout=20)
-        check(code == 0, f"Ctrl-C stops atoll up with the scheduler cleanly (exit {code})")
-    finally:
-        if events:
-            events.close()
-        if up.poll() is None:
-            up.kill()
-            up.wait()
-        log.close()
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=20)
+        check(code == 0, f"Ctrl-C stops {what} cleanly (exit {code})")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
         if VERBOSE:
-            print(open(os.path.join(work, "up.log")).read())
-        ra.cleanup(work)
+            print(open(self.log_path, errors="replace").read())
+        ra.cleanup(self.work)
+
+
+@contextlib.contextmanager
+def atoll_up(atoll, agents, prefix, extra=()):
+    """AtollUp, answering /ping, closed (and its work dir removed) however the block ends."""
+    up = AtollUp(atoll, agents, prefix, extra)
+    try:
+        wait_ping(up.http_port)
+        yield up
+    finally:
+        up.close()
+
+
+def embedded(atoll):
+    events = None
+    with atoll_up(atoll, 2, "atoll-scheduler-up-") as up:
+        try:
+            http_port = up.http_port
+            events = EventClient(http_port)
+            wait_until(lambda: "event_stream_attached" in events.types, "event_stream_attached")
+            check("text/event-stream" in events.headers.lower(),
+                  "/v2/events answers with Content-Type text/event-stream")
+            only = EventClient(http_port,
+                               "?event_type=deployment_success&event_type=app_terminated_event")
+            run_embedded(http_port, events)
+            wait_until(lambda: "app_terminated_event" in only.types,
+                       "the filtered stream's events")
+            check(set(only.types) == {"deployment_success", "app_terminated_event"},
+                  f"event_type= filters the stream ({sorted(set(only.types))})")
+            # A client that reconnects with Last-Event-ID gets what it missed, then the live ones.
+            first_id = events.ids[0]
+            again = EventClient(http_port, "?event_type=deployment_success",
+                                last_event_id=first_id)
+            wait_until(lambda: again.types.count("deployment_success") >=
+                       only.types.count("deployment_success"), "the replayed events")
+            check(all(i > first_id for i in again.ids) and again.ids == sorted(again.ids),
+                  "replayed events come after Last-Event-ID, in order")
+            again.close()
+            only.close()
+            up.stop("atoll up with the scheduler")
+        finally:
+            if events:
+                events.close()
 
 
 def run_embedded(port, events):
