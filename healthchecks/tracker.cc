@@ -1,6 +1,7 @@
 #include "healthchecks/tracker.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/base/strings.h"
 
@@ -11,7 +12,9 @@ Duration Seconds(double s) { return Duration::FromSecondsDouble(std::max(0.0, s)
 
 std::optional<Timestamp> MillisOf(const std::string& text) {
   int64_t ms = 0;
-  if (!ParseInt64(text, &ms)) return std::nullopt;
+  // Within what a Timestamp holds (about ±292 years around 1970).
+  constexpr int64_t kMaxMs = INT64_MAX / 1000000;
+  if (!ParseInt64(text, &ms) || ms > kMaxMs || ms < -kMaxMs) return std::nullopt;
   return Timestamp::FromNanoseconds(ms * 1000000);
 }
 

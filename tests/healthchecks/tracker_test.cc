@@ -154,6 +154,7 @@ TEST(TrackerTest, StateTravelsInLabels) {
       {"other", "x"}, {kConsecutiveFailuresLabel, "many"}, {kLastSuccessLabel, std::nullopt}};
   EXPECT_EQ(FromLabels(odd, true).consecutive_failures, 0);
   EXPECT_FALSE(FromLabels(odd, true).last_success.has_value());
+  EXPECT_FALSE(FromLabels(odd, true).last_failure.has_value());
 }
 
 }  // namespace
