@@ -83,6 +83,10 @@ struct ReadinessCheck {
 struct UpgradeStrategy {
   double minimum_health_capacity = 1.0;
   double maximum_over_capacity = 1.0;
+  // Atoll (`rollbackAfterFailures`, an Aurora feature Marathon lacks): when this many tasks of
+  // the new version fail (or are killed for failing their health check) during a deployment,
+  // the deployment fails and the previous version is restored. Unset: never (Marathon).
+  std::optional<int> rollback_after_failures;
   bool operator==(const UpgradeStrategy&) const = default;
 };
 

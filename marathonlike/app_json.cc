@@ -125,6 +125,7 @@ void ReadUpgradeStrategy(JsonReader& r, const JsonNode& n, std::string_view path
   *out = UpgradeStrategy{};  // a member left out takes its default, not the stored value
   r.OptDouble(n, path, "minimumHealthCapacity", &out->minimum_health_capacity);
   r.OptDouble(n, path, "maximumOverCapacity", &out->maximum_over_capacity);
+  r.OptInt32(n, path, "rollbackAfterFailures", &out->rollback_after_failures);
 }
 
 void ReadUnreachableStrategy(JsonReader& r, const JsonNode& n, std::string_view path,

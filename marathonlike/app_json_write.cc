@@ -175,6 +175,9 @@ void WriteAppFields(api::JsonWriter& w, const AppDefinition& app) {
   WriteNumber(w, app.upgrade_strategy.minimum_health_capacity);
   w.Key("maximumOverCapacity");
   WriteNumber(w, app.upgrade_strategy.maximum_over_capacity);
+  if (app.upgrade_strategy.rollback_after_failures) {
+    w.Key("rollbackAfterFailures").Int(*app.upgrade_strategy.rollback_after_failures);
+  }
   w.EndObject();
   if (app.user.has_value()) w.Key("user").String(*app.user);
   w.Key("version").String(FormatIso8601(app.version));

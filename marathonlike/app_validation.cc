@@ -143,6 +143,10 @@ void ValidateStrategies(const AppDefinition& app, Errors& e) {
             0, 1);
   e.Between("/upgradeStrategy/maximumOverCapacity", app.upgrade_strategy.maximum_over_capacity, 0,
             1);
+  if (app.upgrade_strategy.rollback_after_failures) {
+    e.AtLeast("/upgradeStrategy/rollbackAfterFailures",
+              *app.upgrade_strategy.rollback_after_failures, 1);
+  }
   const UnreachableStrategy& u = app.unreachable_strategy;
   if (!u.disabled) {
     e.AtLeast("/unreachableStrategy/inactiveAfterSeconds", u.inactive_after_seconds, 0);

@@ -538,6 +538,10 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   // lastTaskFailure says why), though not one that backs the app off.
   const bool health_kill = status.state == model::TaskState::kKilled &&
                            status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated;
+  if (app != nullptr &&
+      ((condition != Condition::kKilled && condition != Condition::kFinished) || health_kill)) {
+    CountFailureForRollback(inst, *app, status.message);
+  }
   if ((condition != Condition::kKilled && condition != Condition::kFinished) || health_kill) {
     failures_[inst.app_id] =
         AppFailure{.failure = TaskFailure{.app_id = inst.app_id,
@@ -619,6 +623,7 @@ void ServiceScheduler::OnTick(Timestamp now, Output* out) {
 // ---- the control loop ----------------------------------------------------------------------
 
 void ServiceScheduler::Reconcile(Timestamp now, Output* out) {
+  RollBackPending(now, out);
   // Deployments, oldest first; a step that completes lets the next one start in the same pass.
   // Only those with something to look at: a changed app, a fresh step, a deadline passed.
   for (int pass = 0; pass < 4; ++pass) {
@@ -906,6 +911,37 @@ void ServiceScheduler::StartDeployment(DeploymentPlan plan, Timestamp now, Outpu
   deployments_[d.plan.id] = std::move(d);
 }
 
+void ServiceScheduler::CountFailureForRollback(const Instance& inst, const AppDefinition& app,
+                                               const std::string& message) {
+  const std::optional<int> budget = app.upgrade_strategy.rollback_after_failures;
+  if (!budget || !IsCurrent(inst, app)) return;
+  auto locked = locked_.find(app.id);
+  if (locked == locked_.end()) return;  // not in a deployment
+  for (const std::string& id : locked->second) {
+    const int failed = ++rollback_failures_[{id, app.id}];
+    if (failed >= *budget && !pending_rollbacks_.contains(id)) {
+      pending_rollbacks_[id] =
+          StrCat("rolled back: ", failed, failed == 1 ? " task" : " tasks", " of ", app.id,
+                 " failed during the deployment (rollbackAfterFailures ", *budget, ")",
+                 message.empty() ? "" : "; the last: ", message);
+    }
+  }
+}
+
+void ServiceScheduler::RollBackPending(Timestamp now, Output* out) {
+  while (!pending_rollbacks_.empty()) {
+    auto [id, reason] = *pending_rollbacks_.begin();
+    pending_rollbacks_.erase(pending_rollbacks_.begin());
+    auto it = deployments_.find(id);
+    if (it == deployments_.end()) continue;
+    const DeploymentPlan plan = it->second.plan;
+    FinishDeployment(id, false, reason, now, out);
+    // The previous version comes back through a deployment of its own (as a cancel does).
+    Group reverted = RevertRoot(plan, *root_, now);
+    Deploy(std::move(reverted), DeployOptions{.force = true, .to_kill = {}}, now, out);
+  }
+}
+
 void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
                                         std::optional<std::string> reason, Timestamp now,
                                         Output* out) {
@@ -924,6 +960,10 @@ void ServiceScheduler::FinishDeployment(const std::string& id, bool success,
     dirty_.insert(app_id);  // free again: the scale check looks at it
   }
   out->commands.push_back(cmd::RemoveDeployment{id});
+  for (auto f = rollback_failures_.lower_bound({id, PathId()});
+       f != rollback_failures_.end() && f->first.first == id;) {
+    f = rollback_failures_.erase(f);
+  }
   if (success) {
     PublishEvent(DeploymentSuccessEvent{.id = id, .plan = std::move(plan), .timestamp = now}, out);
   } else {

@@ -411,6 +411,12 @@ class ServiceScheduler {
   void StartDeployment(DeploymentPlan plan, Timestamp now, Output* out);
   void FinishDeployment(const std::string& id, bool success, std::optional<std::string> reason,
                         Timestamp now, Output* out);
+  // A task of `app`'s new version failed during a deployment: counts against its
+  // rollbackAfterFailures budget.
+  void CountFailureForRollback(const Instance& inst, const AppDefinition& app,
+                               const std::string& message);
+  // Fails the deployments whose budget ran out and deploys their previous versions.
+  void RollBackPending(Timestamp now, Output* out);
 
   Instance& NewInstance(const AppDefinition& app, Timestamp now, Output* out);
   void QueueUpTo(const AppDefinition& app, int count, Timestamp now, Output* out);
@@ -471,6 +477,11 @@ class ServiceScheduler {
   LaunchDelays delays_;
   std::map<PathId, AppFailure> failures_;
   std::map<PathId, QueueEntry> queue_stats_;
+  // upgradeStrategy.rollbackAfterFailures: failed new-version tasks per (deployment, app), and
+  // the deployments to roll back (with why) at the next Reconcile. In memory: a restart gives
+  // a deployment a fresh budget.
+  std::map<std::pair<std::string, PathId>, int> rollback_failures_;
+  std::map<std::string, std::string> pending_rollbacks_;
   Placements placements_;  // constraint counts per app, known agents
   std::optional<Timestamp> next_reconcile_;
 };

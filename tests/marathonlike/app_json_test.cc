@@ -57,7 +57,7 @@ TEST(AppJson, AbsentFieldsTakeMarathonsDefaults) {
   EXPECT_EQ(app.backoff_seconds, 1.0);
   EXPECT_EQ(app.backoff_factor, 1.15);
   EXPECT_EQ(app.max_launch_delay_seconds, 300.0);
-  EXPECT_EQ(app.upgrade_strategy, (UpgradeStrategy{1.0, 1.0}));
+  EXPECT_EQ(app.upgrade_strategy, (UpgradeStrategy{1.0, 1.0, std::nullopt}));
   EXPECT_EQ(app.unreachable_strategy, (UnreachableStrategy{false, 0, 0}));
   EXPECT_EQ(app.kill_selection, "YOUNGEST_FIRST");
   EXPECT_FALSE(app.require_ports);
@@ -198,11 +198,28 @@ TEST(AppJson, DeprecatedUrisBecomeFetchExtractingArchives) {
             (std::vector<Artifact>{{"u", true, false, false, std::nullopt}}));
 }
 
+// Atoll's extension of upgradeStrategy: read, written back only when set, at least 1.
+TEST(AppJson, RollbackAfterFailuresIsAnUpgradeStrategyExtension) {
+  AppDefinition app = MustParse(R"({"id": "/a", "cmd": "x",
+      "upgradeStrategy": {"minimumHealthCapacity": 0.5, "rollbackAfterFailures": 3}})");
+  EXPECT_EQ(app.upgrade_strategy.rollback_after_failures, 3);
+  EXPECT_NE(AppToJson(app).find(R"("rollbackAfterFailures":3)"), std::string::npos);
+  EXPECT_EQ(AppToJson(MustParse(R"({"id": "/a", "cmd": "x"})")).find("rollbackAfterFailures"),
+            std::string::npos)
+      << "Marathon's JSON stays Marathon's";
+  ApiOr<AppDefinition> bad = ParseValidApp(
+      R"({"id": "/a", "cmd": "x", "upgradeStrategy": {"rollbackAfterFailures": 0}})", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().status, 422);
+  EXPECT_TRUE(bad.error().Has("/upgradeStrategy/rollbackAfterFailures", "is less than 1"))
+      << ApiErrorJson(bad.error());
+}
+
 TEST(AppJson, StrategiesTakeDefaultsForMissingMembers) {
   AppDefinition app = MustParse(R"({"id": "/a", "cmd": "x",
       "upgradeStrategy": {"minimumHealthCapacity": 0.5},
       "unreachableStrategy": {"expungeAfterSeconds": 600}})");
-  EXPECT_EQ(app.upgrade_strategy, (UpgradeStrategy{0.5, 1.0}));
+  EXPECT_EQ(app.upgrade_strategy, (UpgradeStrategy{0.5, 1.0, std::nullopt}));
   EXPECT_EQ(app.unreachable_strategy, (UnreachableStrategy{false, 0, 600}));
   EXPECT_TRUE(MustParse(R"({"id": "/a", "cmd": "x", "unreachableStrategy": "DISABLED"})")
                   .unreachable_strategy.disabled);
@@ -468,7 +485,7 @@ TEST(AppPatch, NestedObjectsAreReplacedWholesale) {
   AppDefinition merged =
       MustPatch(R"({"upgradeStrategy": {"minimumHealthCapacity": 0}})").ApplyTo(Stored());
   // The missing member takes its default, not the stored 0.5.
-  EXPECT_EQ(merged.upgrade_strategy, (UpgradeStrategy{0.0, 1.0}));
+  EXPECT_EQ(merged.upgrade_strategy, (UpgradeStrategy{0.0, 1.0, std::nullopt}));
 }
 
 TEST(AppPatch, DeprecatedFieldsPatchTheirCanonicalOnes) {

@@ -296,7 +296,7 @@ TEST(AppValidation, SingleInstanceAndMigrationLabels) {
               "must be 0 for a single instance app (label MARATHON_SINGLE_INSTANCE_APP)");
   AppDefinition ok = Valid();
   single(ok);
-  ok.upgrade_strategy = {0, 0};
+  ok.upgrade_strategy = {0, 0, std::nullopt};
   EXPECT_TRUE(ValidateApp(ok).empty());
   ExpectError([](AppDefinition& a) { a.labels["DCOS_MIGRATION_API_VERSION"] = "v1"; }, "/",
               "DCOS_PACKAGE_FRAMEWORK_NAME and DCOS_MIGRATION_API_PATH must be defined when using "

@@ -13,7 +13,9 @@
 namespace atl::marathonlike {
 namespace {
 
-UpgradeStrategy Strategy(double min_health, double max_over) { return {min_health, max_over}; }
+UpgradeStrategy Strategy(double min_health, double max_over) {
+  return {min_health, max_over, std::nullopt};
+}
 
 // A restart of N = 10 instances, all old and healthy, nothing new yet.
 RestartCounts TenHealthyOld(UpgradeStrategy s, bool resident = false) {
@@ -259,16 +261,17 @@ int CountRunning(const std::vector<SimInstance>& all) {
 // old instances and health flaps. After every decision: the health floor, the capacity bound;
 // at the end, with failures stopped: done.
 TEST(RestartStrategy, PropertyFloorCapacityAndTermination) {
-  const std::vector<UpgradeStrategy> kStrategies = {{1, 1},   {0.5, 0.2}, {1, 0},     {0, 0},
-                                                    {0.5, 0}, {0.9, 0.1}, {0.3, 0.7}, {0.75, 0.25}};
+  const std::vector<UpgradeStrategy> kStrategies = {
+      Strategy(1, 1),   Strategy(0.5, 0.2), Strategy(1, 0),     Strategy(0, 0),
+      Strategy(0.5, 0), Strategy(0.9, 0.1), Strategy(0.3, 0.7), Strategy(0.75, 0.25)};
   for (uint64_t seed = 1; seed <= 600; ++seed) {
     SCOPED_TRACE(StrCat("seed ", seed));
     Random rng(seed);
     const int n = static_cast<int>(rng.Uniform(13));
     UpgradeStrategy strategy = kStrategies[rng.Uniform(kStrategies.size())];
     if (rng.Uniform(4) == 0) {
-      strategy = {static_cast<double>(rng.Uniform(11)) / 10,
-                  static_cast<double>(rng.Uniform(11)) / 10};
+      strategy = Strategy(static_cast<double>(rng.Uniform(11)) / 10,
+                          static_cast<double>(rng.Uniform(11)) / 10);
     }
     const bool resident = rng.Uniform(4) == 0;
     const bool failures = rng.Uniform(2) == 0;

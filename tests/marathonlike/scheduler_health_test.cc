@@ -198,5 +198,77 @@ TEST(SchedulerHealthTest, ARestartWaitsForReadinessAndShowsTheResults) {
   EXPECT_EQ(h.kills.size(), 1u);
 }
 
+// Atoll's upgradeStrategy.rollbackAfterFailures: the new version's tasks keep failing, so the
+// deployment fails (saying why) and the previous version comes back by a deployment of its own.
+TEST(SchedulerHealthTest, ADeploymentRollsBackAfterItsFailureBudget) {
+  Harness h;
+  h.AddAgents(2);
+  h.Start();
+  AppDefinition app = SimpleApp("/web", 2);
+  app.backoff_seconds = 0;
+  h.PutApp(app);
+  h.Settle();
+  ASSERT_TRUE(h.scheduler.deployments().empty());
+  const std::string old_cmd = *FindApp(h.scheduler.root(), "/web")->cmd;
+
+  AppDefinition broken = *FindApp(h.scheduler.root(), "/web");
+  broken.cmd = "exit 1";
+  broken.upgrade_strategy.rollback_after_failures = 2;
+  h.Advance(Duration::Seconds(1));
+  const std::string id = h.PutApp(broken);
+  // Each new task fails at once; the second failure spends the budget.
+  for (int failures = 0; failures < 2; ++failures) {
+    h.Offer();
+    std::string failed;
+    for (const auto& [task_id, t] : h.tasks) {
+      const Instance* i = h.scheduler.FindByTaskId(task_id);
+      if (i != nullptr && i->app_version == FindApp(h.scheduler.root(), "/web")->version &&
+          t.state == model::TaskState::kStaging) {
+        failed = task_id;
+        break;
+      }
+    }
+    ASSERT_FALSE(failed.empty()) << "a new task to fail (round " << failures << ")";
+    h.Status(failed, model::TaskState::kFailed, std::nullopt);
+    h.Advance(Duration::Seconds(1));
+  }
+  EXPECT_EQ(h.Count("deployment_failed"), 1);
+  ASSERT_EQ(h.scheduler.deployments().size(), 1u) << "the rollback deployment";
+  EXPECT_NE(h.scheduler.deployments().begin()->first, id);
+  EXPECT_EQ(*FindApp(h.scheduler.root(), "/web")->cmd, old_cmd);
+  h.Settle();
+  EXPECT_TRUE(h.scheduler.deployments().empty());
+  EXPECT_EQ(h.Running("/web"), 2);
+  for (const Instance* i : h.scheduler.InstancesOf("/web")) {
+    EXPECT_EQ(*FindApp(h.scheduler.root(), "/web")->cmd, old_cmd) << i->id;
+  }
+}
+
+TEST(SchedulerHealthTest, WithoutABudgetFailuresNeverRollBack) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  AppDefinition app = SimpleApp("/web", 1);
+  app.backoff_seconds = 0;
+  h.PutApp(app);
+  h.Settle();
+  AppDefinition broken = *FindApp(h.scheduler.root(), "/web");
+  broken.cmd = "exit 1";
+  h.Advance(Duration::Seconds(1));
+  h.PutApp(broken);
+  for (int k = 0; k < 5; ++k) {
+    h.Offer();
+    for (auto it = h.tasks.begin(); it != h.tasks.end(); ++it) {
+      if (it->second.state == model::TaskState::kStaging) {
+        h.Status(it->first, model::TaskState::kFailed, std::nullopt);
+        break;
+      }
+    }
+    h.Advance(Duration::Seconds(1));
+  }
+  EXPECT_EQ(h.Count("deployment_failed"), 0) << "Marathon waits";
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u);
+}
+
 }  // namespace
 }  // namespace atl::marathonlike

@@ -221,7 +221,9 @@ TEST(ServiceSchedulerTest, RollingRestartKeepsTheHealthFloor) {
   h.AddAgents(3);
   h.Start();
   AppDefinition app = SimpleApp("/web", 4);
-  app.upgrade_strategy = {.minimum_health_capacity = 0.5, .maximum_over_capacity = 0};
+  app.upgrade_strategy = {.minimum_health_capacity = 0.5,
+                          .maximum_over_capacity = 0,
+                          .rollback_after_failures = std::nullopt};
   h.PutApp(app);
   h.Settle();
   ASSERT_EQ(h.Running("/web"), 4);

@@ -73,7 +73,9 @@ TEST_P(RollingRestartSim, BoundsHoldUnderFailures) {
   const double strategies[][2] = {{1, 1}, {1, 0}, {0.5, 0.2}, {0, 0}, {0.8, 0.5}, {0.5, 0}};
   const auto& st = strategies[seed % 6];
   AppDefinition app = App("/svc", 3 + static_cast<int>(random.Uniform(8)));
-  app.upgrade_strategy = {.minimum_health_capacity = st[0], .maximum_over_capacity = st[1]};
+  app.upgrade_strategy = {.minimum_health_capacity = st[0],
+                          .maximum_over_capacity = st[1],
+                          .rollback_after_failures = std::nullopt};
   app.backoff_seconds = 1;
   m.PutApp(app);
   ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
@@ -172,7 +174,9 @@ TEST(MarathonSimTest, RollingRestartIntoAFlappingVersionKeepsTheBounds) {
     MarathonOnSim m(c, seed);
     AppDefinition app = App("/svc", 6);
     app.health_checks.emplace_back();
-    app.upgrade_strategy = {.minimum_health_capacity = 0.5, .maximum_over_capacity = 0.5};
+    app.upgrade_strategy = {.minimum_health_capacity = 0.5,
+                            .maximum_over_capacity = 0.5,
+                            .rollback_after_failures = std::nullopt};
     m.PutApp(app);
     ASSERT_TRUE(m.RunUntil([&] { return m.scheduler().deployments().empty(); }));
     AppDefinition flapping = *marathonlike::FindApp(m.scheduler().root(), "/svc");
