@@ -67,6 +67,7 @@ void HealthChecker::Schedule() {
   if (killed_) return;
   std::optional<Timestamp> at = tracker_.next_probe_at();
   if (!at) return;  // a probe runs; its result schedules the next
+  scheduled_at_ = *at;
   timer_ = loop_.RunAt(*at, [this] {
     timer_ = 0;
     Probe();
@@ -74,7 +75,10 @@ void HealthChecker::Schedule() {
 }
 
 void HealthChecker::Probe() {
-  tracker_.ProbeStarted(clock_.Now());
+  const Timestamp now = clock_.Now();
+  probes_started_++;
+  if (lateness_observer_) lateness_observer_(now - scheduled_at_);
+  tracker_.ProbeStarted(now);
   const Duration timeout = tracker_.policy().timeout;
   auto done = [this](io::ProbeResult r) { OnResult(r); };
   using Type = model::HealthCheck::Type;
@@ -103,6 +107,7 @@ void HealthChecker::Probe() {
 
 void HealthChecker::OnResult(const io::ProbeResult& result) {
   const Timestamp now = clock_.Now();
+  probes_completed_++;
   healthchecks::Outcome outcome = healthchecks::Outcome::kUnhealthy;
   std::string cause = result.cause;
   if (result.timed_out) {

@@ -40,6 +40,14 @@ class HealthChecker {
 
   const healthchecks::State& state() const { return tracker_.state(); }
 
+  // For metrics and bench/health_checks: probes started and finished, and a hook told how late
+  // each probe started against its schedule.
+  int64_t probes_started() const { return probes_started_; }
+  int64_t probes_completed() const { return probes_completed_; }
+  void set_lateness_observer(std::function<void(Duration)> observer) {
+    lateness_observer_ = std::move(observer);
+  }
+
  private:
   void Schedule();
   void Probe();
@@ -53,6 +61,10 @@ class HealthChecker {
   healthchecks::Tracker tracker_;
   io::Prober prober_;
   io::EventLoop::TimerId timer_ = 0;
+  Timestamp scheduled_at_;
+  int64_t probes_started_ = 0;
+  int64_t probes_completed_ = 0;
+  std::function<void(Duration)> lateness_observer_;
   bool killed_ = false;  // the kill was reported: nothing more to say
   // Expires with the checker: `report` may destroy it.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
