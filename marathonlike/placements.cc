@@ -89,6 +89,12 @@ AppPlacement& Placements::For(
   return e.placement;
 }
 
+const AppPlacement* Placements::Find(const AppDefinition& app) const {
+  auto it = apps_.find(app.id);
+  if (it == apps_.end() || it->second.placement.source != app.constraints) return nullptr;
+  return &it->second.placement;
+}
+
 std::shared_ptr<const Placements::Agent> Placements::AgentOf(const InstanceView& instance) {
   std::shared_ptr<const Agent>& slot = agents_[instance.agent_id];
   if (slot == nullptr) {

@@ -61,6 +61,9 @@ class Placements {
   AppPlacement& For(const AppDefinition& app,
                     absl::FunctionRef<std::vector<const InstanceView*>()> instances_of_app);
 
+  // The entry of `app` if it is up to date (built, and for its current constraints), else null.
+  const AppPlacement* Find(const AppDefinition& app) const;
+
   // Follows one instance after any change (placed, moved, ended, relaunched). Cheap for apps
   // without an entry (no constraints, or never matched since the start).
   void Update(const InstanceView& instance);

@@ -36,6 +36,12 @@ bool HasLiveTask(const Instance& i) {
   return !i.task_id.empty() && !IsTerminal(i.condition) && i.condition != Condition::kScheduled;
 }
 
+// The executor killed the task for failing its health check too often.
+bool KilledForItsHealth(const model::TaskStatus& status) {
+  return status.state == model::TaskState::kKilled &&
+         status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated;
+}
+
 bool IsCounted(const Instance& i) {
   return i.goal == Goal::kRunning && i.condition != Condition::kUnreachableInactive;
 }
@@ -415,10 +421,9 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
   } else {
     next.healthy = status.healthy;
   }
-  if (app != nullptr && status.state == model::TaskState::kKilled &&
-      status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated) {
-    // The executor killed it for failing its health check too often (its TASK_KILLING may
-    // already have carried the same health, so this comes before the no-change test).
+  if (app != nullptr && KilledForItsHealth(status)) {
+    // Its TASK_KILLING may already have carried the same health, so this comes before the
+    // no-change test.
     PublishEvent(
         UnhealthyInstanceKillEvent{.app_id = inst.app_id,
                                    .task_id = inst.task_id,
@@ -536,13 +541,10 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   if (app != nullptr) delays_.OnCondition(*app, condition, now);
   // A task its executor killed for failing its health check is a failure too (Marathon's
   // lastTaskFailure says why), though not one that backs the app off.
-  const bool health_kill = status.state == model::TaskState::kKilled &&
-                           status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated;
-  if (app != nullptr &&
-      ((condition != Condition::kKilled && condition != Condition::kFinished) || health_kill)) {
-    CountFailureForRollback(inst, *app, status.message);
-  }
-  if ((condition != Condition::kKilled && condition != Condition::kFinished) || health_kill) {
+  const bool failed = (condition != Condition::kKilled && condition != Condition::kFinished) ||
+                      KilledForItsHealth(status);
+  if (app != nullptr && failed) CountFailureForRollback(inst, *app, status.message);
+  if (failed) {
     failures_[inst.app_id] =
         AppFailure{.failure = TaskFailure{.app_id = inst.app_id,
                                           .host = inst.hostname,
@@ -1514,13 +1516,18 @@ std::vector<QueueEntry> ServiceScheduler::Queue(Timestamp now, bool explain) con
     e.overdue = now - e.since >= options_.task_launch_timeout;
     const AppDefinition* app = explain ? FindApp(*root_, id) : nullptr;
     if (app != nullptr && !app->constraints.empty()) {
-      // The counts as they are (built here, not kept, when no offer was matched yet).
-      std::vector<const InstanceView*> all;
-      for (const Instance* i : InstancesOf(id)) all.push_back(i);
+      // The kept counts; built here (and not kept) when no offer was matched for the app yet.
       Placements scratch;
-      const AppPlacement& placement = scratch.For(*app, [&] { return all; });
+      const AppPlacement* placement = placements_.Find(*app);
+      if (placement == nullptr) {
+        placement = &scratch.For(*app, [&] {
+          std::vector<const InstanceView*> all;
+          for (const Instance* i : InstancesOf(id)) all.push_back(i);
+          return all;
+        });
+      }
       e.unplaceable = placements_.CheckPlaceable(
-          *app, placement,
+          *app, *placement,
           constraints::CheckOptions{.dedicated_agents_exclusive =
                                         options_.dedicated_agents_exclusive});
     }
