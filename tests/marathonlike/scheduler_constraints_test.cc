@@ -227,6 +227,45 @@ TEST(SchedulerConstraintsTest, AgentsInMaintenanceTakeNothing) {
   EXPECT_EQ(h.launched.size(), 1u);
 }
 
+TEST(SchedulerConstraintsTest, AWindowStartingWithinTheDrainingTimeAlreadyRefuses) {
+  SchedulerOptions options;
+  options.maintenance_draining = Duration::Minutes(10);
+  Harness h(options);
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(SimpleApp("/web", 1));
+  model::Offer o;
+  o.id = model::OfferId("soon-1");
+  o.framework_id = model::FrameworkId("fw-1");
+  o.agent_id = model::AgentId("agent-0");
+  o.hostname = "host-0";
+  o.resources = h.agents.at("agent-0").free;
+  // Starts in 5 minutes: within the 10 minutes of draining.
+  o.unavailability = model::Unavailability{h.now + Duration::Minutes(5), Duration::Hours(1)};
+  h.open_offers["soon-1"] = "agent-0";
+  h.Apply(h.scheduler.Handle(in::Offers{{o}}, h.now));
+  EXPECT_TRUE(h.launched.empty());
+  // Starting in an hour: not yet draining.
+  o.id = model::OfferId("later-1");
+  o.unavailability = model::Unavailability{h.now + Duration::Hours(1), Duration::Hours(1)};
+  h.open_offers["later-1"] = "agent-0";
+  h.Apply(h.scheduler.Handle(in::Offers{{o}}, h.now));
+  EXPECT_EQ(h.launched.size(), 1u);
+}
+
+TEST(SchedulerConstraintsTest, TheLastUnusedOffersKeepAtMostTheConfiguredAgents) {
+  SchedulerOptions options;
+  options.max_unused_offers_per_app = 2;
+  Harness h(options);
+  StartUniqueWeb(h, 4, 5);  // 4 placed, the 5th refused by every agent
+  const std::vector<QueueEntry> queue = h.scheduler.Queue(h.now, true);
+  const QueueEntry* e = EntryOf(queue, "/web");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->last_unused_offers.size(), 2u);
+  ASSERT_TRUE(e->unplaceable.has_value());
+  EXPECT_EQ(e->unplaceable->known_agents, 4) << "the verdict still sees every agent";
+}
+
 TEST(SchedulerConstraintsTest, DedicatedAgentsTakeOnlyTheAppsAskingForThemWhenExclusive) {
   SchedulerOptions options;
   options.dedicated_agents_exclusive = true;

@@ -368,6 +368,28 @@ TEST(ServiceSchedulerTest, KillRelaunchesButWipeReplacesTheInstance) {
   EXPECT_EQ(h.Running("/web"), 2) << "a new instance took its place";
 }
 
+TEST(ServiceSchedulerTest, ALostAgentGetsItsLaunchingTasksReconciledOnly) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(SimpleApp("/web", 2));
+  h.Offer();
+  ASSERT_EQ(h.launched.size(), 2u);
+  const std::string running = h.launched[0].task_id.value();
+  const std::string staging = h.launched[1].task_id.value();
+  h.Status(running, model::TaskState::kRunning);
+  h.commands.clear();
+  h.Apply(h.scheduler.Handle(in::AgentLost{model::AgentId("agent-0")}, h.now));
+  // The master reports the running task itself; only the one still launching is asked about.
+  std::vector<std::string> asked;
+  for (const Command& c : h.commands) {
+    if (const auto* r = std::get_if<cmd::Reconcile>(&c)) {
+      for (const model::TaskStatus& st : r->tasks) asked.push_back(st.task_id.value());
+    }
+  }
+  EXPECT_EQ(asked, std::vector<std::string>{staging});
+}
+
 TEST(ServiceSchedulerTest, UnreachableInstancesAreReplacedThenExpunged) {
   Harness h;
   h.AddAgents(2);
