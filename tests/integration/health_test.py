@@ -15,6 +15,9 @@ healthCheckResults, the app's tasksHealthy/tasksUnhealthy and /v2/deployments, t
    maxConsecutiveFailures 0: unhealthy, failures counted, never killed.
 4. A deployment waits for health: an HTTP check on a port nothing listens on keeps the app's
    deployment in /v2/deployments while its task runs.
+5. A readiness check (portName http-api, /ready answering 503 until a file `ready` exists in the
+   sandbox): the deployment waits and shows the 503 in currentActions' readinessCheckResults,
+   then completes once the file exists; embed=app.readiness shows the task ready.
 
 Usage: health_test.py PATH/TO/atoll
 """
@@ -33,14 +36,20 @@ request, get = st.request, st.get
 RESOURCES = {"cpus": 0.05, "mem": 32, "instances": 1, "portDefinitions": [{"port": 0}]}
 TIMINGS = {"gracePeriodSeconds": 5, "intervalSeconds": 1, "timeoutSeconds": 1, "delaySeconds": 0}
 
-# Answers /health with 200, or 503 once $MESOS_SANDBOX/unhealthy exists (HTTP/1.1, keep-alive).
+# Answers /health with 200, or 503 once $MESOS_SANDBOX/unhealthy exists, and /ready with 503
+# until $MESOS_SANDBOX/ready exists (HTTP/1.1, keep-alive).
 HEALTH_SERVER = """
 import http.server, os
 UNHEALTHY = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "unhealthy")
+READY = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "ready")
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
-        code = 404 if self.path != "/health" else 503 if os.path.exists(UNHEALTHY) else 200
+        code = 404
+        if self.path == "/health":
+            code = 503 if os.path.exists(UNHEALTHY) else 200
+        elif self.path == "/ready":
+            code = 200 if os.path.exists(READY) else 503
         self.send_response(code)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -118,7 +127,8 @@ def check_healthy(task, what):
 
 def create(port, body):
     body = dict(RESOURCES, **body)
-    st.create_app(port, body, body["healthChecks"][0]["protocol"])
+    checks = body.get("healthChecks") or body.get("readinessChecks")
+    st.create_app(port, body, checks[0]["protocol"])
 
 
 def delete(port, app_id):
@@ -251,6 +261,37 @@ def deployment_waits(port):
     delete(port, "/never")
 
 
+def readiness(port, work):
+    """A readiness check, run by the executor: the deployment waits, showing the last answer,
+    until the task's /ready answers 200."""
+    create(port, {"id": "/warm", "cmd": f"exec python3 -c '{HEALTH_SERVER}'",
+                  "portDefinitions": [{"port": 0, "name": "http-api"}],
+                  "readinessChecks": [{"name": "warm", "protocol": "HTTP", "path": "/ready",
+                                       "portName": "http-api", "intervalSeconds": 2,
+                                       "timeoutSeconds": 1, "httpStatusCodesForReady": [200],
+                                       "preserveLastResponse": True}]})
+
+    def not_ready():
+        mine = deployments_of(port, "/warm")
+        if not mine or not one_task(port, "/warm"):
+            return None
+        results = [r for a in mine[0]["currentActions"] for r in a["readinessCheckResults"]]
+        return results if results and results[0].get("lastResponse", {}).get("status") == 503 \
+            else None
+    results = wait_until(not_ready, "/warm running, its deployment showing the 503 of /ready")
+    check(results[0]["ready"] is False and results[0]["name"] == "warm",
+          f"/v2/deployments currentActions readinessCheckResults ({results})")
+    task = one_task(port, "/warm")
+    sandbox = wait_until(lambda: sandbox_of(work, task["id"]), "the sandbox of /warm")
+    open(os.path.join(sandbox, "ready"), "w").close()
+    wait_until(lambda: not deployments_of(port, "/warm"), "/warm's deployment done once ready")
+    status, body = get(port, "/v2/apps/warm?embed=app.readiness")
+    ready = body["app"].get("readinessCheckResults", []) if status == 200 else []
+    check(len(ready) == 1 and ready[0]["ready"] is True and ready[0]["taskId"] == task["id"],
+          f"embed=app.readiness shows the task ready ({ready})")
+    delete(port, "/warm")
+
+
 def main():
     started = time.monotonic()
     events = None
@@ -262,12 +303,13 @@ def main():
             tcp(up.http_port)
             command(up.http_port)
             deployment_waits(up.http_port)
+            readiness(up.http_port, up.work)
             health_events(events)
             up.stop()
         finally:
             if events:
                 events.close()
-    print(f"5 passed, 0 failed ({time.monotonic() - started:.1f} s)")
+    print(f"6 passed, 0 failed ({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":
