@@ -6,6 +6,7 @@
 
 #include "constraints/constraint.h"
 #include "core/base/strings.h"
+#include "marathonlike/lifecycle_labels.h"
 #include "marathonlike/path_id.h"
 
 namespace atl::marathonlike {
@@ -306,6 +307,19 @@ void ValidateLabels(const AppDefinition& app, Errors& e) {
       e.Add("/upgradeStrategy/maximumOverCapacity",
             StrCat("must be 0 for a single instance app (label ", kSingleInstanceLabel, ")"));
     }
+  }
+  // The executor's contract travels in TaskInfo labels under "atoll." (health, readiness,
+  // lifecycle); an app's own labels go there too, so they must not pose as it.
+  for (const auto& [key, value] : app.labels) {
+    if (key.starts_with("atoll.")) {
+      e.Add(StrCat("/labels/", key),
+            "label keys starting with 'atoll.' are reserved for the labels Atoll gives tasks");
+    }
+  }
+  std::vector<LifecycleLabelError> lifecycle;
+  AppLifecycleOf(app, &lifecycle);
+  for (LifecycleLabelError& error : lifecycle) {
+    e.Add(StrCat("/labels/", error.label), std::move(error.message));
   }
   const std::string* migration = label("DCOS_MIGRATION_API_VERSION");
   if (migration != nullptr && !migration->empty()) {

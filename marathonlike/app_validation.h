@@ -13,8 +13,9 @@
 //   needs a command, port index in range, at most one MESOS_* check, no mixing of Marathon-
 //   and Mesos-level checks, IPv4 only); readiness checks (at most one, portName exists,
 //   timeout < interval, status codes); fetch; constraints (constraints::MarathonConstraintErrors,
-//   regexes compiled by RE2); dependencies (valid absolute ids); MARATHON_SINGLE_INSTANCE_APP and
-//   DCOS_MIGRATION_API_* labels.
+//   regexes compiled by RE2); dependencies (valid absolute ids); MARATHON_SINGLE_INSTANCE_APP,
+//   DCOS_MIGRATION_API_* and ATOLL_LIFECYCLE_* labels (lifecycle_labels.h); no label key
+//   starting with "atoll." (reserved for the labels tasks get).
 // Refused because not supported yet (a 422 that says so): container type DOCKER, gpus > 0,
 // executors other than "" and "//cmd". Features the model cannot even hold (networks, secrets,
 // persistent volumes, ...) are refused by the reader (app_json.h); ParseValidApp reports both.

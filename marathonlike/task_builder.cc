@@ -8,6 +8,7 @@
 #include "core/base/strings.h"
 #include "core/base/time.h"
 #include "healthchecks/readiness.h"
+#include "marathonlike/lifecycle_labels.h"
 #include "marathonlike/path_id.h"
 
 namespace atl::marathonlike {
@@ -225,6 +226,20 @@ model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_
     spec.ready_codes = r.http_status_codes_for_ready;
     if (spec.port != 0) {
       for (model::Label& l : healthchecks::SpecLabels(spec)) task.labels.push_back(std::move(l));
+    }
+  }
+
+  // So does Aurora's HTTP lifecycle, with its port resolved to the task's host port.
+  if (std::optional<AppLifecycle> lifecycle = AppLifecycleOf(app)) {
+    for (size_t k = 0; k < app.port_definitions.size() && k < host_ports.size(); ++k) {
+      if (app.port_definitions[k].name == lifecycle->port_name) {
+        lifecycle->lifecycle.port = static_cast<uint32_t>(host_ports[k]);
+      }
+    }
+    if (lifecycle->lifecycle.port != 0) {
+      for (model::Label& l : model::HttpLifecycleLabels(lifecycle->lifecycle)) {
+        task.labels.push_back(std::move(l));
+      }
     }
   }
 

@@ -5,6 +5,7 @@
 #include "core/base/overloaded.h"
 #include "core/base/strings.h"
 #include "core/base/uuid.h"
+#include "core/model/http_lifecycle.h"
 
 namespace atl::agent {
 
@@ -222,10 +223,15 @@ model::ExecutorInfo Agent::CommandExecutorInfo(const model::TaskInfo& task) cons
   // Mesos charges the command executor 0.1 cpus and 32 MB on top of the task.
   e.resources.Add(model::Resource::MakeScalar("cpus", model::Scalar::FromMilli(100)));
   e.resources.Add(model::Resource::MakeScalar("mem", model::Scalar::FromMilli(32'000)));
+  // The executor needs the task's grace period plus time to report, and a task with an HTTP
+  // lifecycle the time of its two POSTs and waits before that.
+  const std::optional<model::HttpLifecycle> lifecycle = model::HttpLifecycleFromLabels(task.labels);
   if (task.kill_policy && task.kill_policy->grace_period) {
-    // The executor needs the task's grace period plus time to report.
     e.shutdown_grace_period = *task.kill_policy->grace_period + Duration::Seconds(2);
+  } else if (lifecycle) {
+    e.shutdown_grace_period = options_.executor_shutdown_grace;
   }
+  if (lifecycle) *e.shutdown_grace_period += lifecycle->Budget();
   return e;
 }
 

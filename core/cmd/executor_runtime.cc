@@ -153,9 +153,11 @@ void ExecutorRuntime::Apply(const executor::Output& out) {
                    [&](const ec::WakeAt& w) { WakeAt(w.at); },
                    [&](const ec::StartChecks& c) { StartChecks(c); },
                    [&](const ec::StopChecks&) {
+                     // Announcements (discovery) are withdrawn here too, once tasks announce.
                      checker_.reset();
                      readiness_.reset();
                    },
+                   [&](const ec::PostLifecycle& p) { PostLifecycle(p); },
                },
                command);
   }
@@ -279,6 +281,31 @@ void ExecutorRuntime::PumpCalls() {
         }
         if (!exit_code_) PumpCalls();
       });
+}
+
+// Aurora's HTTP lifecycle: an empty POST to the task's own port.
+void ExecutorRuntime::PostLifecycle(const executor::cmd::PostLifecycle& post) {
+  io::ClientRequest request;
+  request.method = "POST";
+  request.host = "127.0.0.1";
+  request.port = static_cast<uint16_t>(post.port);
+  request.target = post.endpoint;
+  request.headers = {{"User-Agent", "atoll-executor"}};
+  request.timeout = post.timeout;
+  std::weak_ptr<int> alive = alive_;
+  client_.Request(std::move(request), [this, alive, endpoint = post.endpoint](
+                                          absl::StatusOr<io::HttpResponse> response) {
+    if (alive.expired()) return;
+    executor::in::LifecycleAnswered answer{endpoint, false, ""};
+    if (!response.ok()) {
+      answer.detail = std::string(response.status().message());
+    } else if (response->status < 200 || response->status >= 400) {
+      answer.detail = StrCat("HTTP ", response->status);
+    } else {
+      answer.ok = true;
+    }
+    Input(std::move(answer));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class ExecutorRuntime {
   void Signal(int pgid, int signo);
   void WakeAt(Timestamp at);
   void StartChecks(const executor::cmd::StartChecks& start);
+  void PostLifecycle(const executor::cmd::PostLifecycle& post);
   void Exit(int code);
   io::ClientRequest MakeRequest(std::string body) const;
   std::string endpoint() const;

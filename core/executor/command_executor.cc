@@ -23,6 +23,7 @@ namespace {
 
 // TaskInfo labels of a readiness check (healthchecks/readiness.h writes them; the shell reads).
 constexpr std::string_view kReadinessLabelPrefix = "atoll.readiness.";
+constexpr std::string_view kLifecycleLabelPrefix = "atoll.lifecycle.";
 
 // A credential for the executor's own calls: the task must not inherit it.
 constexpr std::string_view kAuthTokenVariable = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN";
@@ -135,6 +136,7 @@ Output CommandExecutor::Handle(const Input& input, Timestamp now) {
                  },
                  [&](const in::HealthChanged& h) { OnHealthChanged(out, h, now); },
                  [&](const in::ReadinessChanged& r) { OnReadinessChanged(out, r, now); },
+                 [&](const in::LifecycleAnswered& a) { OnLifecycleAnswered(out, a, now); },
              },
              input);
   if (!exited_) Finish(out);
@@ -214,6 +216,12 @@ void CommandExecutor::OnLaunch(Output& out, const model::TaskInfo& task, Timesta
              "The command executor needs a task with a command (CommandInfo.value)", now);
     return;
   }
+  lifecycle_ = model::HttpLifecycleFromLabels(task.labels);
+  if (!lifecycle_ && std::any_of(task.labels.begin(), task.labels.end(), [](const model::Label& l) {
+        return l.key.starts_with(kLifecycleLabelPrefix);
+      })) {
+    out.log.push_back("Ignoring the task's HTTP lifecycle labels: they are incomplete or invalid");
+  }
   Update(out, task.task_id, TaskState::kStarting, TaskStatusReason::kNone, "", now);
   out.commands.push_back(BuildSpawn(task, options_));
   phase_ = Phase::kSpawning;
@@ -233,12 +241,8 @@ void CommandExecutor::OnKill(Output& out, const eev::Kill& kill, Timestamp now) 
     return;
   }
   // The KILL's policy overrides the task's; Mesos's default is 3 s.
-  Duration grace = options_.default_kill_grace;
-  if (kill.kill_policy && kill.kill_policy->grace_period) {
-    grace = *kill.kill_policy->grace_period;
-  } else if (task_->kill_policy && task_->kill_policy->grace_period) {
-    grace = *task_->kill_policy->grace_period;
-  }
+  Duration grace = TaskGrace();
+  if (kill.kill_policy && kill.kill_policy->grace_period) grace = *kill.kill_policy->grace_period;
   out.log.push_back(StrCat("Received KILL for task ", kill.task_id.value(),
                            " with grace period of ", grace.ToString()));
   KillTask(out, KillReason::kKill, grace, now);
@@ -308,11 +312,7 @@ void CommandExecutor::OnHealthChanged(Output& out, const in::HealthChanged& heal
   if (health.kill) {
     health_kill_message_ = health.message;
     out.log.push_back(StrCat("Killing task ", task_->task_id.value(), ": ", health.message));
-    Duration grace = options_.default_kill_grace;
-    if (task_->kill_policy && task_->kill_policy->grace_period) {
-      grace = *task_->kill_policy->grace_period;
-    }
-    KillTask(out, KillReason::kHealthCheck, grace, now);
+    KillTask(out, KillReason::kHealthCheck, TaskGrace(), now);
     return;
   }
   Update(out, task_->task_id, TaskState::kRunning, TaskStatusReason::kTaskHealthCheckStatusUpdated,
@@ -366,31 +366,108 @@ void CommandExecutor::OnExited(Output& out, const in::TaskExited& exited, Timest
   }
 }
 
+Duration CommandExecutor::TaskGrace() const {
+  if (task_ && task_->kill_policy && task_->kill_policy->grace_period) {
+    return std::max(*task_->kill_policy->grace_period, Duration::Zero());
+  }
+  return options_.default_kill_grace;
+}
+
 void CommandExecutor::KillTask(Output& out, KillReason reason, Duration grace, Timestamp now) {
   if (phase_ != Phase::kSpawning && phase_ != Phase::kRunning) return;
-  const Timestamp deadline = now + std::max(grace, Duration::Zero());
+  grace = std::max(grace, Duration::Zero());
+  const Timestamp deadline = now + grace;
+  // A KILL (or the executor's own health kill) asks for a grace period between the signals; the
+  // others say when the task must be gone.
+  const bool hard = reason == KillReason::kShutdown || reason == KillReason::kAgentLost ||
+                    reason == KillReason::kMaxCompletionTime;
   if (kill_) {
     // Already killing: a shorter grace brings the SIGKILL forward, a longer one changes nothing.
-    if (!kill_->sigkill_sent && deadline < kill_->sigkill_at) {
+    if (hard) {
+      kill_->hard_deadline = std::min(kill_->hard_deadline.value_or(deadline), deadline);
+    } else {
+      kill_->grace = std::min(kill_->grace.value_or(grace), grace);
+    }
+    if (kill_->stage == KillStage::kSignals && !kill_->sigkill_sent &&
+        deadline < kill_->sigkill_at) {
       kill_->sigkill_at = deadline;
-      out.log.push_back(StrCat("SIGKILL brought forward to ",
-                               std::max(grace, Duration::Zero()).ToString(), " from now"));
+      out.log.push_back(StrCat("SIGKILL brought forward to ", grace.ToString(), " from now"));
     }
     Escalate(out, now);
     return;
   }
-  kill_ = Kill{reason, deadline};
+  kill_ = Kill{};
+  kill_->reason = reason;
+  if (hard) {
+    kill_->hard_deadline = deadline;
+  } else {
+    kill_->grace = grace;
+  }
   max_completion_at_.reset();
-  StopChecks(out);
+  // Unconditionally: this is also where the task stops being advertised.
+  checking_ = false;
+  out.commands.push_back(cmd::StopChecks{});
   if (reason != KillReason::kAgentLost && framework_ &&
       framework_->HasCapability(model::FrameworkCapability::kTaskKillingState)) {
     Update(out, task_->task_id, TaskState::kKilling, TaskStatusReason::kNone, "", now);
   }
+  const bool lifecycle = lifecycle_ && phase_ == Phase::kRunning &&
+                         (reason == KillReason::kKill || reason == KillReason::kShutdown ||
+                          reason == KillReason::kHealthCheck);
+  if (lifecycle) {
+    kill_->stage = KillStage::kGraceful;
+  } else {
+    EnterSignals(now);
+  }
   Escalate(out, now);
+}
+
+void CommandExecutor::NextLifecycleStage(Timestamp now) {
+  kill_->post_sent = kill_->post_answered = false;
+  if (kill_->stage == KillStage::kGraceful) {
+    kill_->stage = KillStage::kAbort;
+  } else {
+    EnterSignals(now);
+  }
+}
+
+void CommandExecutor::EnterSignals(Timestamp now) {
+  kill_->stage = KillStage::kSignals;
+  Timestamp at = kill_->grace ? now + *kill_->grace : *kill_->hard_deadline;
+  if (kill_->hard_deadline) at = std::min(at, *kill_->hard_deadline);
+  kill_->sigkill_at = at;
 }
 
 void CommandExecutor::Escalate(Output& out, Timestamp now) {
   if (!kill_ || phase_ != Phase::kRunning || kill_->sigkill_sent) return;
+  while (kill_->stage != KillStage::kSignals) {
+    const bool graceful = kill_->stage == KillStage::kGraceful;
+    const std::string& endpoint =
+        graceful ? lifecycle_->graceful_shutdown_endpoint : lifecycle_->shutdown_endpoint;
+    const Duration wait = graceful ? lifecycle_->graceful_shutdown_wait : lifecycle_->shutdown_wait;
+    // Under a hard deadline, SIGTERM must still come the task's grace period before it.
+    if (kill_->hard_deadline && now >= *kill_->hard_deadline - TaskGrace()) {
+      out.log.push_back("No time left for the HTTP lifecycle: signalling the task");
+      EnterSignals(now);
+      break;
+    }
+    if (!kill_->post_sent) {
+      out.commands.push_back(
+          cmd::PostLifecycle{lifecycle_->port, endpoint, lifecycle_->request_timeout});
+      out.log.push_back(StrCat("POST ", endpoint, " to port ", lifecycle_->port));
+      kill_->post_sent = true;
+      // A fail-safe: the answer comes within the timeout.
+      kill_->stage_until = now + lifecycle_->request_timeout + wait;
+      return;
+    }
+    if (now < kill_->stage_until) return;
+    if (kill_->post_answered) {
+      out.log.push_back(StrCat("The task did not exit within ", wait.ToString(), " of ", endpoint));
+    } else {
+      out.log.push_back(StrCat("POST ", endpoint, " was not answered in time"));
+    }
+    NextLifecycleStage(now);
+  }
   // A zero grace goes straight to SIGKILL: a SIGTERM the task has no time to act on is noise.
   if (!kill_->sigterm_sent && now < kill_->sigkill_at) {
     out.commands.push_back(cmd::SignalTask{*pid_, SIGTERM});
@@ -402,6 +479,29 @@ void CommandExecutor::Escalate(Output& out, Timestamp now) {
     out.log.push_back(StrCat("Sent SIGKILL to process group ", *pid_));
     kill_->sigkill_sent = true;
   }
+}
+
+void CommandExecutor::OnLifecycleAnswered(Output& out, const in::LifecycleAnswered& answer,
+                                          Timestamp now) {
+  if (!kill_ || phase_ != Phase::kRunning || kill_->stage == KillStage::kSignals ||
+      !kill_->post_sent || kill_->post_answered) {
+    return;  // a late answer
+  }
+  const bool graceful = kill_->stage == KillStage::kGraceful;
+  const std::string& endpoint =
+      graceful ? lifecycle_->graceful_shutdown_endpoint : lifecycle_->shutdown_endpoint;
+  if (answer.endpoint != endpoint) return;
+  if (answer.ok) {
+    const Duration wait = graceful ? lifecycle_->graceful_shutdown_wait : lifecycle_->shutdown_wait;
+    out.log.push_back(StrCat("POST ", endpoint, " answered: waiting up to ", wait.ToString(),
+                             " for the task to exit"));
+    kill_->post_answered = true;
+    kill_->stage_until = now + wait;
+  } else {
+    out.log.push_back(StrCat("POST ", endpoint, " failed (", answer.detail, "): not waiting"));
+    NextLifecycleStage(now);
+  }
+  Escalate(out, now);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,7 +643,14 @@ void CommandExecutor::Finish(Output& out) {
   auto take = [&](std::optional<Timestamp> t) {
     if (t && (!next || *t < *next)) next = t;
   };
-  if (kill_ && phase_ == Phase::kRunning && !kill_->sigkill_sent) take(kill_->sigkill_at);
+  if (kill_ && phase_ == Phase::kRunning && !kill_->sigkill_sent) {
+    if (kill_->stage == KillStage::kSignals) {
+      take(kill_->sigkill_at);
+    } else {
+      take(kill_->stage_until);
+      if (kill_->hard_deadline) take(*kill_->hard_deadline - TaskGrace());
+    }
+  }
   if (phase_ == Phase::kSpawning || phase_ == Phase::kRunning) take(max_completion_at_);
   if (!giving_up_) {
     if (connection_ == Connection::kDisconnected) take(next_attempt_);

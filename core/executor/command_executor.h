@@ -13,10 +13,21 @@
 //   progress) or TASK_FAILED + REASON_MAX_COMPLETION_TIME_REACHED; once every update is
 //   ACKNOWLEDGED -> Exit{0}.
 //
-// Kill: TASK_KILLING (only for frameworks with the TASK_KILLING_STATE capability), SIGTERM to
-// the task's process group, SIGKILL at the end of the grace period: KILL's kill_policy, else
-// TaskInfo.kill_policy, else 3 s; SHUTDOWN: the executor shutdown grace period minus 1 s;
-// max_completion_time: 0 s. A later kill may bring the SIGKILL forward, never push it back.
+// Kill: StopChecks first (the task stops being checked and advertised), TASK_KILLING (only for
+// frameworks with the TASK_KILLING_STATE capability), then SIGTERM to the task's process group
+// and SIGKILL at the end of the grace period: KILL's kill_policy, else TaskInfo.kill_policy,
+// else 3 s; SHUTDOWN: the executor shutdown grace period minus 1 s; max_completion_time: 0 s.
+// A later kill may bring the SIGKILL forward, never push it back.
+//
+// HTTP lifecycle (Aurora's, model/http_lifecycle.h, opted into by the task's labels): before the
+// signals of a KILL, a SHUTDOWN or a health kill of a running task, PostLifecycle the graceful
+// endpoint (/quitquitquit) and, if it was answered, wait up to its wait for the task to exit;
+// then the same with the shutdown endpoint (/abortabortabort); then the signals as above. A
+// failed POST skips its wait; the task's exit ends it all. A later KILL does not cut the
+// lifecycle short (schedulers re-send kills) but its grace period applies to the signals. A
+// SHUTDOWN, max_completion_time or giving up on the agent sets a hard deadline: the lifecycle
+// is cut short so that SIGTERM still comes the task's grace period before it, and SIGKILL comes
+// at it at the latest. (The agent gives a task with a lifecycle a longer shutdown grace period.)
 //
 // Reliability: every update is kept until the agent ACKNOWLEDGES it. Updates made while not
 // subscribed wait; every (re-)SUBSCRIBE carries all unacknowledged updates (and the task, while
@@ -34,6 +45,8 @@
 //     the updates were made;
 //   - a SIGKILL is never sent before the deadline of the kill in progress, and a deadline never
 //     moves later; no signal is sent before the task was spawned or after it exited;
+//   - a kill's StopChecks comes before its first lifecycle POST and its first signal, and no
+//     lifecycle POST comes after a signal;
 //   - Exit is the last command ever, and never comes while the task's process may still run.
 #pragma once
 
@@ -46,6 +59,7 @@
 #include "core/api/executor_api.h"
 #include "core/base/random.h"
 #include "core/base/time.h"
+#include "core/model/http_lifecycle.h"
 
 namespace atl::executor {
 
@@ -156,11 +170,20 @@ struct ReadinessChanged {
   bool operator==(const ReadinessChanged&) const = default;
 };
 
+// The PostLifecycle of `endpoint` is done: `ok` when answered 2xx or 3xx; else `detail` says
+// why ("HTTP 404", "connection refused", "timed out after 1s").
+struct LifecycleAnswered {
+  std::string endpoint;
+  bool ok = false;
+  std::string detail;
+  bool operator==(const LifecycleAnswered&) const = default;
+};
+
 }  // namespace in
 
 using Input = std::variant<in::Start, in::Connected, in::Disconnected, in::Event, in::TaskSpawned,
                            in::SpawnFailed, in::TaskExited, in::CallFailed, in::Tick,
-                           in::HealthChanged, in::ReadinessChanged>;
+                           in::HealthChanged, in::ReadinessChanged, in::LifecycleAnswered>;
 
 namespace cmd {
 
@@ -218,15 +241,28 @@ struct StartChecks {
   std::string cwd;
   bool operator==(const StartChecks&) const = default;
 };
-// Stop the health check (the task is being killed or has ended); no HealthChanged after it.
+// Stop checking the task: it is being killed or has ended; no HealthChanged or ReadinessChanged
+// after it. The first command of every kill, before any lifecycle POST or signal (even for a
+// task without checks): the place where whatever advertises the task (its ServerSet
+// announcement, discovery/) is withdrawn, so that clients stop sending to it before it is asked
+// to stop, as Aurora's executor does.
 struct StopChecks {
   bool operator==(const StopChecks&) const = default;
+};
+// POST `endpoint` with an empty body to 127.0.0.1:`port` (Aurora's HTTP lifecycle); the result
+// comes back as LifecycleAnswered within about `timeout`.
+struct PostLifecycle {
+  uint32_t port = 0;
+  std::string endpoint;
+  Duration timeout;
+  bool operator==(const PostLifecycle&) const = default;
 };
 
 }  // namespace cmd
 
-using Command = std::variant<cmd::OpenStream, cmd::SendCall, cmd::SpawnTask, cmd::SignalTask,
-                             cmd::Exit, cmd::WakeAt, cmd::StartChecks, cmd::StopChecks>;
+using Command =
+    std::variant<cmd::OpenStream, cmd::SendCall, cmd::SpawnTask, cmd::SignalTask, cmd::Exit,
+                 cmd::WakeAt, cmd::StartChecks, cmd::StopChecks, cmd::PostLifecycle>;
 
 struct Output {
   std::vector<Command> commands;
@@ -261,9 +297,20 @@ class CommandExecutor {
     kDone,      // process exited, spawn failed, or the task was never runnable
   };
   enum class KillReason { kKill, kShutdown, kMaxCompletionTime, kAgentLost, kHealthCheck };
+  // The steps of a kill: the HTTP lifecycle's two POSTs and waits (skipped without one), then
+  // the signals.
+  enum class KillStage { kGraceful, kAbort, kSignals };
   struct Kill {
     KillReason reason = KillReason::kKill;
-    Timestamp sigkill_at;
+    // SIGTERM to SIGKILL, the least a KILL or health kill asked for (none for SHUTDOWN...).
+    std::optional<Duration> grace;
+    // SHUTDOWN, max_completion_time, giving up: the task must be gone by then.
+    std::optional<Timestamp> hard_deadline;
+    KillStage stage = KillStage::kSignals;
+    bool post_sent = false;      // this lifecycle stage's POST went out
+    bool post_answered = false;  // ... and came back ok: waiting for the task to exit
+    Timestamp stage_until;       // a lifecycle stage ends by then at the latest
+    Timestamp sigkill_at;        // kSignals
     bool sigterm_sent = false;
     bool sigkill_sent = false;
   };
@@ -285,12 +332,21 @@ class CommandExecutor {
   void OnTick(Output& out, Timestamp now);
   void OnHealthChanged(Output& out, const in::HealthChanged& health, Timestamp now);
   void OnReadinessChanged(Output& out, const in::ReadinessChanged& readiness, Timestamp now);
+  void OnLifecycleAnswered(Output& out, const in::LifecycleAnswered& answer, Timestamp now);
   void StopChecks(Output& out);
 
-  // Starts or shortens a kill of the task with `grace` between SIGTERM and SIGKILL.
+  // Starts or shortens a kill of the task with `grace` between SIGTERM and SIGKILL (for
+  // SHUTDOWN, max_completion_time and giving up: until the hard deadline).
   void KillTask(Output& out, KillReason reason, Duration grace, Timestamp now);
-  // Sends the signals due now (SIGTERM once the pid is known, SIGKILL at the deadline).
+  // Moves the kill on: the lifecycle's POSTs and waits, then the signals due now (SIGTERM once
+  // the pid is known, SIGKILL at the deadline).
   void Escalate(Output& out, Timestamp now);
+  // From /quitquitquit to /abortabortabort, or from that to the signals.
+  void NextLifecycleStage(Timestamp now);
+  // Ends the lifecycle: the signals' deadline is set from now.
+  void EnterSignals(Timestamp now);
+  // The task's own grace period: TaskInfo.kill_policy, else the default.
+  Duration TaskGrace() const;
   // Makes a new update for `task_id` and sends it if subscribed (else it waits).
   void Update(Output& out, const model::TaskId& task_id, model::TaskState state,
               model::TaskStatusReason reason, std::string message, Timestamp now);
@@ -326,6 +382,7 @@ class CommandExecutor {
   std::optional<int> pid_;
   model::TaskState task_state_ = model::TaskState::kStaging;
   std::optional<Kill> kill_;
+  std::optional<model::HttpLifecycle> lifecycle_;  // from the task's labels
   std::optional<Timestamp> max_completion_at_;
   // Health: whether the checker runs, and the last health it reported (every later update of
   // the task carries it, as Mesos's do).

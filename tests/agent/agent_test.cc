@@ -2,6 +2,7 @@
 // §4.3, §8): registration, command and custom executors, the executor API, reliable status
 // updates, kills, executor failures, shutdown, timers. Recovery is in agent_recovery_test.cc,
 // random input sequences in agent_property_test.cc.
+#include "core/model/http_lifecycle.h"
 #include "tests/agent/agent_test_util.h"
 
 namespace atl::agent::test_util {
@@ -755,6 +756,30 @@ TEST_F(AgentTest, ShutdownFrameworkStopsItsExecutorsAndDestroysThemAfterTheGrace
   ASSERT_EQ(fwd.size(), 1u);
   EXPECT_EQ(fwd[0].status.state, TaskState::kKilled);
   EXPECT_EQ(fwd[0].status.reason, TaskStatusReason::kExecutorTerminated);
+}
+
+TEST_F(AgentTest, ACommandTaskWithAnHttpLifecycleGetsTimeForItBeforeItsContainerGoes) {
+  StartRegistered();
+  model::HttpLifecycle lifecycle;
+  lifecycle.port = 31001;
+  model::TaskInfo plain = CommandTask("t1");
+  plain.labels = model::HttpLifecycleLabels(lifecycle);
+  auto launches = All<cmd::LaunchExecutor>(Run(plain));
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].executor.info.shutdown_grace_period, Duration::Seconds(5 + 12))
+      << "the agent's default grace plus the lifecycle's two POSTs and waits";
+
+  model::TaskInfo with_policy = CommandTask("t2");
+  with_policy.kill_policy = model::KillPolicy{Duration::Seconds(10)};
+  with_policy.labels = plain.labels;
+  launches = All<cmd::LaunchExecutor>(Run(with_policy));
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].executor.info.shutdown_grace_period, Duration::Seconds(10 + 2 + 12));
+
+  launches = All<cmd::LaunchExecutor>(Run(CommandTask("t3")));
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].executor.info.shutdown_grace_period, std::nullopt)
+      << "neither: the agent's default";
 }
 
 TEST_F(AgentTest, ShutdownExecutorThatExitsWithinTheGraceIsNotDestroyedAgain) {

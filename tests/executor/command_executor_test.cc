@@ -37,6 +37,10 @@ void PrintTo(const SignalTask& s, std::ostream* os) {
 }
 void PrintTo(const Exit& e, std::ostream* os) { *os << "Exit{" << e.code << "}"; }
 void PrintTo(const WakeAt& w, std::ostream* os) { *os << "WakeAt{" << w.at.nanoseconds() << "}"; }
+void PrintTo(const StopChecks&, std::ostream* os) { *os << "StopChecks{}"; }
+void PrintTo(const PostLifecycle& p, std::ostream* os) {
+  *os << "PostLifecycle{" << p.port << ", " << p.endpoint << ", " << p.timeout.ToString() << "}";
+}
 
 }  // namespace cmd
 
@@ -221,7 +225,16 @@ class CommandExecutorTest : public ::testing::Test {
           if (model::IsTerminal(s.state)) terminal_seen_ = true;
         }
       }
+      if (std::holds_alternative<cmd::StopChecks>(c)) stop_checks_seen_ = true;
+      if (std::holds_alternative<cmd::PostLifecycle>(c)) {
+        EXPECT_TRUE(stop_checks_seen_) << "a lifecycle POST before StopChecks";
+        EXPECT_FALSE(signal_seen_) << "a lifecycle POST after a signal";
+        ASSERT_TRUE(running_.has_value()) << "a lifecycle POST to a task that is not running";
+        ++posts_;
+      }
       if (const auto* sig = std::get_if<cmd::SignalTask>(&c)) {
+        EXPECT_TRUE(stop_checks_seen_) << "a signal before StopChecks";
+        signal_seen_ = true;
         ASSERT_TRUE(running_.has_value()) << "a signal to a task that is not running";
         EXPECT_EQ(sig->pgid, *running_);
         if (sig->signo == SIGKILL) {
@@ -255,6 +268,9 @@ class CommandExecutorTest : public ::testing::Test {
   bool sigkill_sent_ = false;
   bool spawned_ = false;
   bool exited_ = false;
+  bool stop_checks_seen_ = false;
+  bool signal_seen_ = false;
+  int posts_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +390,8 @@ TEST_F(CommandExecutorTest, KillSendsSigtermThenSigkillAtTheEndOfTheTaskGracePer
   task.kill_policy = model::KillPolicy{Duration::Seconds(10)};
   Run(task);
   const Timestamp killed_at = clock_.Now();
-  EXPECT_EQ(Ev(Kill()), (Commands{Sig(SIGTERM), cmd::WakeAt{killed_at + Duration::Seconds(10)}}));
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                                  cmd::WakeAt{killed_at + Duration::Seconds(10)}}));
   EXPECT_EQ(executor_->task_state(), TaskState::kRunning)
       << "no TASK_KILLING without the capability";
 
@@ -492,7 +509,8 @@ TEST_F(CommandExecutorTest, TaskKilledEvenWhenItExitsZeroOnSigterm) {
 
 TEST_F(CommandExecutorTest, DefaultGracePeriodIsThreeSeconds) {
   Run();
-  EXPECT_EQ(Ev(Kill()), (Commands{Sig(SIGTERM), cmd::WakeAt{clock_.Now() + Duration::Seconds(3)}}));
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                                  cmd::WakeAt{clock_.Now() + Duration::Seconds(3)}}));
 }
 
 TEST_F(CommandExecutorTest, KillPolicyOfTheKillOverridesTheTasksAndAShorterSecondKillWins) {
@@ -501,7 +519,7 @@ TEST_F(CommandExecutorTest, KillPolicyOfTheKillOverridesTheTasksAndAShorterSecon
   Run(task);
   const Timestamp t = clock_.Now();
   EXPECT_EQ(Ev(Kill(Duration::Seconds(30))),
-            (Commands{Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(30)}}));
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(30)}}));
 
   clock_.AdvanceTo(t + Duration::Seconds(1));
   EXPECT_EQ(Ev(Kill(Duration::Seconds(5))), Commands{cmd::WakeAt{t + Duration::Seconds(6)}})
@@ -518,13 +536,13 @@ TEST_F(CommandExecutorTest, KillPolicyOfTheKillOverridesTheTasksAndAShorterSecon
 
 TEST_F(CommandExecutorTest, ZeroGraceGoesStraightToSigkill) {
   Run();
-  EXPECT_EQ(Ev(Kill(Duration::Zero())), Commands{Sig(SIGKILL)});
+  EXPECT_EQ(Ev(Kill(Duration::Zero())), (Commands{cmd::StopChecks{}, Sig(SIGKILL)}));
 }
 
 TEST_F(CommandExecutorTest, TaskKillingIsSentOnlyToFrameworksWithTheCapability) {
   Run(Task(), /*task_killing_state=*/true);
   model::TaskStatus killing = Next(TaskState::kKilling);
-  EXPECT_EQ(Ev(Kill()), (Commands{Send(killing), Sig(SIGTERM),
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Send(killing), Sig(SIGTERM),
                                   cmd::WakeAt{clock_.Now() + Duration::Seconds(3)}}));
   EXPECT_EQ(executor_->task_state(), TaskState::kKilling);
   EXPECT_EQ(Ev(Kill(Duration::Seconds(1))),
@@ -537,7 +555,7 @@ TEST_F(CommandExecutorTest, KillWhileStartingSignalsOnceSpawnedAndSkipsTaskRunni
   model::TaskStatus starting = Next(TaskState::kStarting);
   EXPECT_EQ(Ev(Launch(Task())), (Commands{Send(starting), ExpectedSpawn()}));
   model::TaskStatus killing = Next(TaskState::kKilling);
-  EXPECT_EQ(Ev(Kill()), Commands{Send(killing)}) << "no pid to signal yet";
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Send(killing)})) << "no pid to signal yet";
   clock_.Advance(Duration::Milliseconds(1));
   EXPECT_EQ(In(in::TaskSpawned{kPid}),
             (Commands{Sig(SIGTERM), cmd::WakeAt{clock_.Now() - Duration::Milliseconds(1) +
@@ -559,7 +577,8 @@ TEST_F(CommandExecutorTest, KillOfAnotherTaskOrAfterTheEndIsIgnored) {
 TEST_F(CommandExecutorTest, ShutdownKillsWithTheShutdownGraceLessOneSecond) {
   auto [starting, running] = Run();
   const Timestamp t = clock_.Now();
-  EXPECT_EQ(Ev(Shutdown()), (Commands{Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(4)}}));
+  EXPECT_EQ(Ev(Shutdown()),
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(4)}}));
   clock_.AdvanceTo(t + Duration::Seconds(4));
   EXPECT_EQ(In(in::Tick{}), Commands{Sig(SIGKILL)});
   model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
@@ -576,7 +595,8 @@ TEST_F(CommandExecutorTest, ShutdownShortensAKillAndAShortShutdownGraceIsZero) {
   o.shutdown_grace_period = Duration::Milliseconds(500);
   Reset(o);
   Run();
-  EXPECT_EQ(Ev(Kill()), (Commands{Sig(SIGTERM), cmd::WakeAt{clock_.Now() + Duration::Seconds(3)}}));
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                                  cmd::WakeAt{clock_.Now() + Duration::Seconds(3)}}));
   EXPECT_EQ(Ev(Shutdown()), Commands{Sig(SIGKILL)});
 }
 
@@ -591,7 +611,8 @@ TEST_F(CommandExecutorTest, ShutdownInjectedWhileDisconnectedStillKillsTheTask) 
   const Timestamp t = clock_.Now();
   EXPECT_EQ(In(in::Disconnected{"gone"}), Commands{cmd::WakeAt{t + Duration::Seconds(1)}});
   // The runtime turns SIGTERM into SHUTDOWN.
-  EXPECT_EQ(Ev(Shutdown()), (Commands{Sig(SIGTERM)})) << "the retry at +1 s is still earlier";
+  EXPECT_EQ(Ev(Shutdown()), (Commands{cmd::StopChecks{}, Sig(SIGTERM)}))
+      << "the retry at +1 s is still earlier";
   model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
                                   "Command terminated with signal Terminated");
   EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
@@ -624,7 +645,7 @@ TEST_F(CommandExecutorTest, MaxCompletionTimeKillsTheTaskAndFailsIt) {
   EXPECT_EQ(In(in::TaskSpawned{kPid}), Commands{Send(running)});
 
   clock_.AdvanceTo(t + Duration::Seconds(10));
-  EXPECT_EQ(In(in::Tick{}), Commands{Sig(SIGKILL)}) << "no grace (as Mesos)";
+  EXPECT_EQ(In(in::Tick{}), (Commands{cmd::StopChecks{}, Sig(SIGKILL)})) << "no grace (as Mesos)";
   model::TaskStatus failed =
       Next(TaskState::kFailed, "web.1", TaskStatusReason::kMaxCompletionTimeReached,
            "Command exceeded its maximum completion time of 10s and terminated with signal "
@@ -639,7 +660,7 @@ TEST_F(CommandExecutorTest, MaxCompletionTimeDoesNotFireAfterAKillStarted) {
   Run(task);
   const Timestamp t = clock_.Now();
   EXPECT_EQ(Ev(Kill(Duration::Seconds(20))),
-            (Commands{Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(20)}}));
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(20)}}));
   clock_.AdvanceTo(t + Duration::Seconds(10));
   EXPECT_EQ(In(in::Tick{}), Commands{cmd::WakeAt{t + Duration::Seconds(20)}});
   model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
@@ -826,7 +847,8 @@ TEST_F(CommandExecutorTest, GivesUpAfterTheRecoveryTimeoutKillsTheTaskAndExitsOn
               at + 2 < 10 ? Commands{cmd::WakeAt{t + Duration::Seconds(at + 2)}} : Commands{});
   }
   clock_.AdvanceTo(t + Duration::Seconds(10));
-  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(14)}}))
+  EXPECT_EQ(In(in::Tick{}),
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM), cmd::WakeAt{t + Duration::Seconds(14)}}))
       << "killed with the shutdown grace, and no more attempts";
   clock_.AdvanceTo(t + Duration::Seconds(14));
   EXPECT_EQ(In(in::Tick{}), Commands{Sig(SIGKILL)});
@@ -840,7 +862,8 @@ TEST_F(CommandExecutorTest, WithoutCheckpointingALostAgentEndsTheExecutorAtOnce)
   Reset(o);
   Run();
   EXPECT_EQ(In(in::Disconnected{"gone"}),
-            (Commands{Sig(SIGTERM), cmd::WakeAt{clock_.Now() + Duration::Seconds(4)}}));
+            (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                      cmd::WakeAt{clock_.Now() + Duration::Seconds(4)}}));
   EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
             Commands{cmd::Exit{kExitAgentLost}});
 }
@@ -865,11 +888,173 @@ TEST_F(CommandExecutorTest, ExitsSixtySecondsAfterTheTerminalUpdateWithoutAnAck)
   EXPECT_EQ(In(in::Tick{}), Commands{cmd::Exit{0}});
 }
 
+// ---------------------------------------------------------------------------------------------
+// Aurora's HTTP lifecycle (model/http_lifecycle.h): POSTs and waits before the signals
+
+model::TaskInfo LifecycleTask(Duration graceful_wait = Duration::Seconds(5),
+                              Duration shutdown_wait = Duration::Seconds(5)) {
+  model::TaskInfo task = Task();
+  model::HttpLifecycle lifecycle;
+  lifecycle.port = 31001;
+  lifecycle.graceful_shutdown_wait = graceful_wait;
+  lifecycle.shutdown_wait = shutdown_wait;
+  task.labels = model::HttpLifecycleLabels(lifecycle);
+  return task;
+}
+
+Command WakeAtAbs(Timestamp at) { return cmd::WakeAt{at}; }
+Command Quit() { return cmd::PostLifecycle{31001, "/quitquitquit", Duration::Seconds(1)}; }
+Command Abort() { return cmd::PostLifecycle{31001, "/abortabortabort", Duration::Seconds(1)}; }
+
+TEST_F(CommandExecutorTest, HttpLifecyclePostsQuitThenAbortThenSignals) {
+  model::TaskInfo task = LifecycleTask();
+  task.kill_policy = model::KillPolicy{Duration::Seconds(2)};
+  Run(task);
+  const Timestamp t = clock_.Now();
+  // StopChecks (where announcements go) before anything reaches the task; the POST's fail-safe
+  // deadline is its timeout plus its wait.
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(6))}));
+  clock_.AdvanceTo(t + Duration::Milliseconds(100));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
+            Commands{WakeAtAbs(t + Duration::Milliseconds(5100))})
+      << "answered: wait 5 s for the task to exit";
+  clock_.AdvanceTo(t + Duration::Milliseconds(5100));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Abort(), WakeAtAbs(t + Duration::Milliseconds(11100))}));
+  clock_.AdvanceTo(t + Duration::Milliseconds(5200));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}),
+            Commands{WakeAtAbs(t + Duration::Milliseconds(10200))});
+  clock_.AdvanceTo(t + Duration::Milliseconds(10200));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Milliseconds(12200))}))
+      << "then SIGTERM, with the task's grace period";
+  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}), Commands{}) << "late";
+  clock_.AdvanceTo(t + Duration::Milliseconds(12200));
+  EXPECT_EQ(In(in::Tick{}), Commands{Sig(SIGKILL)});
+  model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
+                                  "Command terminated with signal Killed");
+  EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGKILL), "terminated with signal Killed"}),
+            (Commands{Send(killed), WakeAtAbs(clock_.Now() + Duration::Seconds(60))}));
+}
+
+TEST_F(CommandExecutorTest, HttpLifecycleEndsWhenTheTaskExitsAndSendsNoSignal) {
+  Run(LifecycleTask(), /*task_killing_state=*/true);
+  model::TaskStatus killing = Next(TaskState::kKilling);
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Send(killing), Quit(),
+                                  WakeAtAbs(clock_.Now() + Duration::Seconds(6))}));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
+            Commands{WakeAtAbs(clock_.Now() + Duration::Seconds(5))});
+  clock_.Advance(Duration::Seconds(2));
+  model::TaskStatus killed =
+      Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone, "Command exited with status 0");
+  EXPECT_EQ(In(in::TaskExited{ExitStatus(0), "exited with status 0"}),
+            (Commands{Send(killed), WakeAtAbs(clock_.Now() + Duration::Seconds(60))}))
+      << "killed on request, whatever its status; no signal, no second POST";
+  EXPECT_FALSE(signal_seen_);
+}
+
+TEST_F(CommandExecutorTest, AFailedLifecyclePostSkipsItsWaitAndAnUnansweredOneTimesOut) {
+  Run(LifecycleTask());
+  const Timestamp t = clock_.Now();
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(6))}));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", false, "connection refused"}),
+            Commands{Abort()})
+      << "a refused POST goes straight on (its fail-safe is the same t + 6 s)";
+  // The abort POST is never answered: its fail-safe (timeout + wait) ends it.
+  clock_.AdvanceTo(t + Duration::Seconds(6));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Seconds(9))}))
+      << "the default 3 s grace";
+  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", false, "timed out"}), Commands{});
+}
+
+TEST_F(CommandExecutorTest, ARepeatedKillDoesNotCutTheLifecycleShortButItsGraceApplies) {
+  Run(LifecycleTask(Duration::Seconds(20), Duration::Zero()));
+  const Timestamp t = clock_.Now();
+  EXPECT_EQ(Ev(Kill()),
+            (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(21))}));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
+            Commands{WakeAtAbs(t + Duration::Seconds(20))});
+  clock_.AdvanceTo(t + Duration::Seconds(10));  // the scheduler's kill retry
+  EXPECT_EQ(Ev(Kill(Duration::Seconds(1))), Commands{});
+  clock_.AdvanceTo(t + Duration::Seconds(20));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Abort(), WakeAtAbs(t + Duration::Seconds(21))}));
+  clock_.AdvanceTo(t + Duration::Milliseconds(20500));
+  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}),
+            (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Milliseconds(21500))}))
+      << "a zero wait; then the retried KILL's 1 s grace";
+}
+
+TEST_F(CommandExecutorTest, ShutdownRunsTheLifecycleWithinTheAgentsDeadline) {
+  // The agent gave this executor its task's grace + 2 s + the lifecycle's budget (12 s).
+  CommandExecutorOptions o = Options();
+  o.shutdown_grace_period = Duration::Seconds(3 + 2 + 12);
+  Reset(o);
+  Run(LifecycleTask());
+  const Timestamp t = clock_.Now();
+  EXPECT_EQ(Ev(Shutdown()),
+            (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(6))}));
+  clock_.AdvanceTo(t + Duration::Seconds(6));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Abort(), WakeAtAbs(t + Duration::Seconds(12))}));
+  clock_.AdvanceTo(t + Duration::Seconds(12));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Seconds(16))}))
+      << "SIGKILL at the shutdown deadline (grace less 1 s), SIGTERM at least 3 s before it";
+}
+
+TEST_F(CommandExecutorTest, AShortShutdownCutsTheLifecycleToKeepTheTasksGrace) {
+  Run(LifecycleTask());  // shutdown grace 5 s: 4 s to work with, 3 s of it for the signals
+  const Timestamp t = clock_.Now();
+  EXPECT_EQ(Ev(Shutdown()),
+            (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(1))}));
+  clock_.AdvanceTo(t + Duration::Seconds(1));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Seconds(4))}));
+  // A SHUTDOWN in the middle of a KILL's lifecycle cuts it the same way.
+  Reset(Options());
+  seen_.clear();
+  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
+  Run(LifecycleTask());
+  const Timestamp u = clock_.Now();
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(u + Duration::Seconds(6))}));
+  clock_.AdvanceTo(u + Duration::Seconds(2));
+  EXPECT_EQ(Ev(Shutdown()), Commands{WakeAtAbs(u + Duration::Seconds(3))})
+      << "the deadline is 4 s from now; the lifecycle may use all but the task's 3 s grace";
+  clock_.AdvanceTo(u + Duration::Seconds(3));
+  EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(u + Duration::Seconds(6))}));
+}
+
+TEST_F(CommandExecutorTest, AHealthKillRunsTheLifecycleButAKillWhileStartingDoesNot) {
+  model::TaskInfo task = LifecycleTask();
+  task.health_check = CheckedTask().health_check;
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  Next(TaskState::kRunning);
+  In(in::TaskSpawned{kPid});
+  EXPECT_EQ(In(in::HealthChanged{false, {}, true, "Health check failed 3 times in a row"}),
+            (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(clock_.Now() + Duration::Seconds(6))}));
+
+  Reset(Options());
+  seen_.clear();
+  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
+  running_.reset();
+  Subscribe();
+  Ev(Launch(LifecycleTask()));
+  Next(TaskState::kStarting);
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}})) << "nothing serves the endpoints yet";
+  EXPECT_EQ(In(in::TaskSpawned{kPid}),
+            (Commands{Sig(SIGTERM), WakeAtAbs(clock_.Now() + Duration::Seconds(3))}));
+}
+
+TEST_F(CommandExecutorTest, InvalidLifecycleLabelsAreIgnored) {
+  model::TaskInfo task = Task();
+  task.labels = {{"atoll.lifecycle.port", "99999"}};
+  Run(task);
+  EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Sig(SIGTERM),
+                                  WakeAtAbs(clock_.Now() + Duration::Seconds(3))}));
+}
+
 // Random shells: any order of inputs a real shell could produce keeps the invariants (the
 // checker runs after every input). Prints its seed on failure.
 TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
-  int spawns = 0, sigkills = 0, exits = 0;
-  for (uint64_t seed = 1; seed <= 300; ++seed) {
+  int spawns = 0, sigkills = 0, exits = 0, posts = 0;
+  for (uint64_t seed = 1; seed <= 1000; ++seed) {
     SCOPED_TRACE(testing::Message() << "seed " << seed);
     CommandExecutorOptions o = Options();
     o.checkpoint = seed % 5 != 0;
@@ -877,13 +1062,15 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
     Reset(o);
     seen_.clear();
     running_.reset();
-    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = false;
+    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = stop_checks_seen_ = signal_seen_ = false;
     Random r(seed);
     bool stream = false, spawn_pending = false, task_alive = false;
     std::optional<Timestamp> wake;
+    std::vector<std::string> posted;  // lifecycle POSTs not answered yet
     auto apply = [&](const Input& input) {
       Commands out = In(input);
       for (const Command& c : out) {
+        if (const auto* p = std::get_if<cmd::PostLifecycle>(&c)) posted.push_back(p->endpoint);
         if (std::holds_alternative<cmd::OpenStream>(c)) stream = true;
         if (std::holds_alternative<cmd::SpawnTask>(c)) spawn_pending = true;
         if (const auto* w = std::get_if<cmd::WakeAt>(&c)) wake = w->at;
@@ -904,6 +1091,13 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
             model::TaskInfo t = Task(r.Uniform(4) == 0 ? "web.2" : "web.1");
             if (r.Uniform(3) == 0) t.max_completion_time = Duration::Seconds(2);
             if (r.Uniform(3) == 0) t.kill_policy = model::KillPolicy{Duration::Seconds(4)};
+            if (r.Uniform(3) != 0) {
+              model::HttpLifecycle lifecycle;
+              lifecycle.port = 31001;
+              lifecycle.graceful_shutdown_wait = Duration::Milliseconds(r.Uniform(3000));
+              lifecycle.shutdown_wait = Duration::Milliseconds(r.Uniform(3000));
+              t.labels = model::HttpLifecycleLabels(lifecycle);
+            }
             apply(in::Event{Launch(t)});
           }
           break;
@@ -947,7 +1141,13 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
           }
           break;
         case 10:
-          apply(in::CallFailed{Call(ecall::Heartbeat{}), "503"});
+          if (!posted.empty() && r.Uniform(2) == 0) {
+            const std::string endpoint = posted.front();
+            posted.erase(posted.begin());
+            apply(in::LifecycleAnswered{endpoint, r.Uniform(3) != 0, "refused"});
+          } else {
+            apply(in::CallFailed{Call(ecall::Heartbeat{}), "503"});
+          }
           break;
         default:
           if (wake && *wake > clock_.Now()) clock_.AdvanceTo(*wake);
@@ -959,13 +1159,16 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
     spawns += spawned_;
     sigkills += sigkill_sent_;
     exits += exited_;
+    posts += posts_;
+    posts_ = 0;
   }
   // The walk must reach the interesting states, or it proves little.
-  EXPECT_GT(spawns, 100);
-  EXPECT_GT(sigkills, 20);
-  EXPECT_GT(exits, 100);
+  EXPECT_GT(spawns, 300);
+  EXPECT_GT(sigkills, 60);
+  EXPECT_GT(exits, 300);
+  EXPECT_GT(posts, 5);
   std::cout << "random walks: " << spawns << " spawns, " << sigkills << " SIGKILLs, " << exits
-            << " exits of 300\n";
+            << " exits, " << posts << " lifecycle POSTs of 1000\n";
 }
 
 TEST_F(CommandExecutorTest, IsDeterministic) {

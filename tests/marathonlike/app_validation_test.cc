@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 
 #include "marathonlike/app_json.h"
 
@@ -200,6 +201,42 @@ TEST(AppValidation, HealthChecks) {
   AppDefinition legacy = Valid();
   legacy.health_checks = {Check("HTTP"), curl};
   EXPECT_TRUE(ValidateApp(legacy).empty()) << ApiErrorJson(ErrorsOf(legacy));
+}
+
+TEST(AppValidation, HttpLifecycleLabels) {
+  auto with = [](std::map<std::string, std::string> labels) {
+    return [labels](AppDefinition& a) {
+      a.port_definitions = {{0, "tcp", "admin", {}}};
+      a.labels = labels;
+    };
+  };
+  AppDefinition ok = Valid();
+  with({{"ATOLL_LIFECYCLE_PORT_NAME", "admin"},
+        {"ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_ENDPOINT", "/quit"},
+        {"ATOLL_LIFECYCLE_SHUTDOWN_WAIT_SECONDS", "0"}})(ok);
+  EXPECT_TRUE(ValidateApp(ok).empty()) << ApiErrorJson(ErrorsOf(ok));
+  ExpectError(with({{"ATOLL_LIFECYCLE_PORT_NAME", "http"}}), "/labels/ATOLL_LIFECYCLE_PORT_NAME",
+              "No port definition reference for portName http");
+  ExpectError(with({{"ATOLL_LIFECYCLE_SHUTDOWN_WAIT_SECONDS", "5"}}),
+              "/labels/ATOLL_LIFECYCLE_PORT_NAME",
+              "must name the port serving the lifecycle endpoints when other ATOLL_LIFECYCLE_ "
+              "labels are set");
+  ExpectError(with({{"ATOLL_LIFECYCLE_PORT_NAME", "admin"},
+                    {"ATOLL_LIFECYCLE_SHUTDOWN_ENDPOINT", "abort now"}}),
+              "/labels/ATOLL_LIFECYCLE_SHUTDOWN_ENDPOINT",
+              "'abort now' is not a request path: it must start with '/' and contain no spaces");
+  ExpectError(with({{"ATOLL_LIFECYCLE_PORT_NAME", "admin"},
+                    {"ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_WAIT_SECONDS", "301"}}),
+              "/labels/ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_WAIT_SECONDS",
+              "'301' must be a whole number of seconds from 0 to 300");
+  ExpectError(with({{"ATOLL_LIFECYCLE_PORT_NAME", "admin"}, {"ATOLL_LIFECYCLE_PORT", "8080"}}),
+              "/labels/ATOLL_LIFECYCLE_PORT",
+              "unknown lifecycle label; known: ATOLL_LIFECYCLE_PORT_NAME, "
+              "ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_ENDPOINT, ATOLL_LIFECYCLE_SHUTDOWN_ENDPOINT, "
+              "ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_WAIT_SECONDS, "
+              "ATOLL_LIFECYCLE_SHUTDOWN_WAIT_SECONDS");
+  ExpectError(with({{"atoll.lifecycle.port", "8080"}}), "/labels/atoll.lifecycle.port",
+              "label keys starting with 'atoll.' are reserved for the labels Atoll gives tasks");
 }
 
 TEST(AppValidation, ReadinessChecks) {

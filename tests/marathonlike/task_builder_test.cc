@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/time.h"
+#include "core/model/http_lifecycle.h"
 
 namespace atl::marathonlike {
 namespace {
@@ -193,6 +194,23 @@ TEST(TaskBuilderTest, TaskFields) {
   EXPECT_EQ(task.discovery->ports[2].name, "admin-api");
   EXPECT_FALSE(task.health_check.has_value());
   EXPECT_FALSE(task.container.has_value());
+}
+
+TEST(TaskBuilderTest, AnHttpLifecycleIsResolvedToTheNamedPortsHostPort) {
+  AppDefinition app = WebApp();
+  app.labels["ATOLL_LIFECYCLE_PORT_NAME"] = "admin-api";
+  app.labels["ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_WAIT_SECONDS"] = "8";
+  model::TaskInfo task = BuildTaskInfo(app, kTaskId, MakeOffer(), {}, {31000, 31001}, {});
+  std::optional<model::HttpLifecycle> lifecycle = model::HttpLifecycleFromLabels(task.labels);
+  ASSERT_TRUE(lifecycle.has_value());
+  EXPECT_EQ(lifecycle->port, 31001u);
+  EXPECT_EQ(lifecycle->graceful_shutdown_endpoint, "/quitquitquit");
+  EXPECT_EQ(lifecycle->graceful_shutdown_wait, Duration::Seconds(8));
+  EXPECT_EQ(lifecycle->shutdown_wait, Duration::Seconds(5));
+  // Without the label there is none.
+  EXPECT_EQ(model::HttpLifecycleFromLabels(
+                BuildTaskInfo(WebApp(), kTaskId, MakeOffer(), {}, {31000, 31001}, {}).labels),
+            std::nullopt);
 }
 
 TEST(TaskBuilderTest, ArgsFormAndNoGracePeriod) {
