@@ -1,4 +1,5 @@
-// Fuzzes the health and readiness label codecs (healthchecks/tracker.h, readiness.h): what an
+// Fuzzes the health, readiness and HTTP lifecycle label codecs (healthchecks/tracker.h,
+// readiness.h, core/model/http_lifecycle.h): what an
 // executor (or anything claiming to be one) puts in TaskStatus.labels, and what a scheduler puts
 // in TaskInfo.labels, is read without crashing; whatever is read writes back to labels that read
 // the same again.
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "core/base/strings.h"
+#include "core/model/http_lifecycle.h"
 #include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 
@@ -53,6 +55,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
     if (hc::SpecFromLabels(hc::SpecLabels(*spec)) != spec) std::abort();
+  }
+  // HTTP lifecycle: a parsed one is usable (a port, request-target endpoints, bounded waits)
+  // and reads back the same.
+  if (std::optional<atl::model::HttpLifecycle> l = atl::model::HttpLifecycleFromLabels(labels)) {
+    const atl::Duration max = atl::Duration::Seconds(atl::model::kMaxHttpLifecycleWaitSeconds);
+    if (l->port == 0 || l->port > 65535 ||
+        !atl::model::ValidHttpLifecycleEndpoint(l->graceful_shutdown_endpoint) ||
+        !atl::model::ValidHttpLifecycleEndpoint(l->shutdown_endpoint) ||
+        l->graceful_shutdown_wait < atl::Duration::Zero() || l->graceful_shutdown_wait > max ||
+        l->shutdown_wait < atl::Duration::Zero() || l->shutdown_wait > max) {
+      std::abort();
+    }
+    if (atl::model::HttpLifecycleFromLabels(atl::model::HttpLifecycleLabels(*l)) != l) {
+      std::abort();
+    }
   }
   return 0;
 }

@@ -18,6 +18,10 @@ healthCheckResults, the app's tasksHealthy/tasksUnhealthy and /v2/deployments, t
 5. A readiness check (portName http-api, /ready answering 503 until a file `ready` exists in the
    sandbox): the deployment waits and shows the 503 in currentActions' readinessCheckResults,
    then completes once the file exists; embed=app.readiness shows the task ready.
+6. Aurora's HTTP lifecycle (ATOLL_LIFECYCLE_* labels, port name "admin", 1 s waits): deleting an
+   app whose server ignores the requests makes the task see POST /quitquitquit, POST
+   /abortabortabort at least 1 s later, then SIGTERM at least 1 s after that (its log in the
+   sandbox); a server that exits on /quitquitquit sees nothing else.
 
 Usage: health_test.py PATH/TO/atoll
 """
@@ -53,6 +57,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Length", "0")
         self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT0"])), Handler).serve_forever()
+"""
+
+# Logs the HTTP lifecycle's requests and SIGTERM, with times, to $MESOS_SANDBOX/lifecycle.log;
+# with the argument "polite" it exits soon after answering /quitquitquit.
+LIFECYCLE_SERVER = """
+import http.server, os, signal, sys, threading, time
+LOG = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "lifecycle.log")
+POLITE = sys.argv[1:] == ["polite"]
+def log(what):
+    with open(LOG, "a") as f:
+        f.write("%.3f %s\\n" % (time.monotonic(), what))
+def on_term(signo, frame):
+    log("SIGTERM")
+    os._exit(0)
+signal.signal(signal.SIGTERM, on_term)
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        log("POST " + self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.wfile.flush()
+        if POLITE and self.path == "/quitquitquit":
+            threading.Timer(0.2, lambda: os._exit(0)).start()
     def log_message(self, *args):
         pass
 http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT0"])), Handler).serve_forever()
@@ -292,6 +324,34 @@ def readiness(port, work):
     delete(port, "/warm")
 
 
+def lifecycle(port, work):
+    """Aurora's HTTP lifecycle before the signals, as the task sees it."""
+    labels = {"ATOLL_LIFECYCLE_PORT_NAME": "admin",
+              "ATOLL_LIFECYCLE_GRACEFUL_SHUTDOWN_WAIT_SECONDS": "1",
+              "ATOLL_LIFECYCLE_SHUTDOWN_WAIT_SECONDS": "1"}
+    logs = {}
+    for app_id, argument in (("/stubborn", ""), ("/polite", "polite")):
+        st.create_app(port, dict(RESOURCES, **{
+            "id": app_id, "cmd": f"exec python3 -c '{LIFECYCLE_SERVER}' {argument}",
+            "portDefinitions": [{"port": 0, "name": "admin"}], "labels": labels,
+            "healthChecks": [dict(TIMINGS, protocol="MESOS_TCP", portIndex=0)]}), "MESOS_TCP")
+        task = wait_until(lambda: healthy_task(port, app_id), f"{app_id} running and healthy")
+        sandbox = wait_until(lambda: sandbox_of(work, task["id"]), f"the sandbox of {app_id}")
+        delete(port, app_id)  # returns once the task has ended: its log is complete
+        with open(os.path.join(sandbox, "lifecycle.log")) as f:
+            logs[app_id] = [line.split(" ", 1) for line in f.read().splitlines()]
+    stubborn = logs["/stubborn"]
+    check([what for _, what in stubborn] == ["POST /quitquitquit", "POST /abortabortabort",
+                                             "SIGTERM"],
+          f"/quitquitquit, /abortabortabort, then SIGTERM ({stubborn})")
+    times = [float(t) for t, _ in stubborn]
+    check(times[1] - times[0] >= 0.9 and times[2] - times[1] >= 0.9,
+          f"each step waited its second for the task to exit ({stubborn})")
+    polite = [what for _, what in logs["/polite"]]
+    check(polite == ["POST /quitquitquit"],
+          f"a task that exits on /quitquitquit gets nothing more ({polite})")
+
+
 def main():
     started = time.monotonic()
     events = None
@@ -304,12 +364,13 @@ def main():
             command(up.http_port)
             deployment_waits(up.http_port)
             readiness(up.http_port, up.work)
+            lifecycle(up.http_port, up.work)
             health_events(events)
             up.stop()
         finally:
             if events:
                 events.close()
-    print(f"6 passed, 0 failed ({time.monotonic() - started:.1f} s)")
+    print(f"7 passed, 0 failed ({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":
