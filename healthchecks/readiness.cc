@@ -16,6 +16,9 @@ constexpr char kTimeoutMs[] = "atoll.readiness.timeout_ms";
 constexpr char kReadyCodes[] = "atoll.readiness.ready_codes";
 constexpr char kLastStatus[] = "atoll.readiness.last_status";
 constexpr char kLastError[] = "atoll.readiness.last_error";
+constexpr char kPreserve[] = "atoll.readiness.preserve_last_response";
+constexpr char kLastContentType[] = "atoll.readiness.last_content_type";
+constexpr char kLastBody[] = "atoll.readiness.last_body";
 
 const std::string* Find(const model::Labels& labels, std::string_view key) {
   for (const model::Label& l : labels) {
@@ -37,13 +40,15 @@ std::optional<int64_t> IntOf(const model::Labels& labels, std::string_view key, 
 model::Labels SpecLabels(const ReadinessSpec& spec) {
   std::string codes;
   for (int c : spec.ready_codes) StrAppend(&codes, codes.empty() ? "" : ",", c);
-  return {{kName, spec.name},
-          {kScheme, spec.tls ? "https" : "http"},
-          {kPath, spec.path},
-          {kPort, StrCat(spec.port)},
-          {kIntervalMs, StrCat(spec.interval.milliseconds())},
-          {kTimeoutMs, StrCat(spec.timeout.milliseconds())},
-          {kReadyCodes, codes}};
+  model::Labels out = {{kName, spec.name},
+                       {kScheme, spec.tls ? "https" : "http"},
+                       {kPath, spec.path},
+                       {kPort, StrCat(spec.port)},
+                       {kIntervalMs, StrCat(spec.interval.milliseconds())},
+                       {kTimeoutMs, StrCat(spec.timeout.milliseconds())},
+                       {kReadyCodes, codes}};
+  if (spec.preserve_last_response) out.push_back({kPreserve, "true"});
+  return out;
 }
 
 std::optional<ReadinessSpec> SpecFromLabels(const model::Labels& labels) {
@@ -61,6 +66,9 @@ std::optional<ReadinessSpec> SpecFromLabels(const model::Labels& labels) {
     spec.path = *path;
   }
   spec.tls = *scheme == "https";
+  if (const std::string* preserve = Find(labels, kPreserve)) {
+    spec.preserve_last_response = *preserve == "true";
+  }
   spec.port = static_cast<uint32_t>(*port);
   spec.interval = Duration::Milliseconds(*interval);
   spec.timeout = Duration::Milliseconds(*timeout);
@@ -85,6 +93,8 @@ bool IsReadyStatus(const ReadinessSpec& spec, int status) {
 model::Labels ResultLabels(const Readiness& r) {
   model::Labels out = {{kReadyLabel, r.ready ? "true" : "false"}};
   if (r.last_status) out.push_back({kLastStatus, StrCat(*r.last_status)});
+  if (!r.last_content_type.empty()) out.push_back({kLastContentType, r.last_content_type});
+  if (!r.last_body.empty()) out.push_back({kLastBody, r.last_body});
   if (!r.last_error.empty()) out.push_back({kLastError, r.last_error});
   return out;
 }
@@ -96,6 +106,8 @@ std::optional<Readiness> ResultFromLabels(const model::Labels& labels) {
   r.ready = *ready == "true";
   if (std::optional<int64_t> s = IntOf(labels, kLastStatus, 0, 999))
     r.last_status = static_cast<int>(*s);
+  if (const std::string* t = Find(labels, kLastContentType)) r.last_content_type = *t;
+  if (const std::string* b = Find(labels, kLastBody)) r.last_body = *b;
   if (const std::string* e = Find(labels, kLastError)) r.last_error = *e;
   return r;
 }

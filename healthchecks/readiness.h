@@ -22,6 +22,8 @@ struct ReadinessSpec {
   Duration interval = Duration::Seconds(30);
   Duration timeout = Duration::Seconds(10);
   std::vector<int> ready_codes = {200};
+  // Keep the last answer's Content-Type and body (up to kMaxKeptBody bytes) in the result.
+  bool preserve_last_response = false;
   bool operator==(const ReadinessSpec&) const = default;
 };
 
@@ -33,9 +35,16 @@ std::optional<ReadinessSpec> SpecFromLabels(const model::Labels& labels);
 struct Readiness {
   bool ready = false;
   std::optional<int> last_status;  // the last answer's HTTP status
-  std::string last_error;          // the last probe's failure ("connection refused"), if any
+  // With preserve_last_response: the last answer's Content-Type and body (cut at kMaxKeptBody).
+  std::string last_content_type;
+  std::string last_body;
+  std::string last_error;  // the last probe's failure ("connection refused"), if any
   bool operator==(const Readiness&) const = default;
 };
+
+// How much of a readiness answer's body is kept: it travels in every later status update of the
+// task, so it stays small (Marathon keeps it whole, in its own memory).
+inline constexpr size_t kMaxKeptBody = 4096;
 
 // Whether `status` makes the task ready under `spec`.
 bool IsReadyStatus(const ReadinessSpec& spec, int status);

@@ -100,8 +100,13 @@ void WriteReadinessResults(api::JsonWriter& w, const std::vector<ReadinessResult
     w.Key("name").String(r.name);
     w.Key("taskId").String(r.task_id);
     w.Key("ready").Bool(r.ready);
-    if (r.last_status)
-      w.Key("lastResponse").StartObject().Key("status").Int(*r.last_status).EndObject();
+    if (r.last_response) {
+      w.Key("lastResponse").StartObject();
+      w.Key("status").Int(r.last_response->status);
+      w.Key("contentType").String(r.last_response->content_type);
+      w.Key("body").String(r.last_response->body);
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();

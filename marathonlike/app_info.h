@@ -86,17 +86,23 @@ struct TaskStatsByVersion {
 };
 
 // One task's readiness check result (raml/v2/types/readinessCheck.raml
-// TaskReadinessCheckResult); `lastResponse` carries the status only (the executor does not keep
-// bodies).
+// TaskReadinessCheckResult). `lastResponse` only with preserveLastResponse; its body is cut at
+// healthchecks::kMaxKeptBody bytes (the executor sends it in every later status update).
 struct ReadinessResult {
   std::string name;
   std::string task_id;
   bool ready = false;
-  std::optional<int> last_status;
+  struct Response {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    bool operator==(const Response&) const = default;
+  };
+  std::optional<Response> last_response;
   bool operator==(const ReadinessResult&) const = default;
 };
 
-// [{"name","taskId","ready","lastResponse"?:{"status"}}].
+// [{"name","taskId","ready","lastResponse"?:{"status","contentType","body"}}].
 void WriteReadinessResults(api::JsonWriter& w, const std::vector<ReadinessResult>& results);
 
 struct AppInfoExtras {

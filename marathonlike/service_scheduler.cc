@@ -1417,12 +1417,15 @@ std::vector<ReadinessResult> ServiceScheduler::ReadinessOf(const AppDefinition& 
   if (app.readiness_checks.empty()) return out;
   for (const Instance* i : InstancesOf(app.id)) {
     if (!IsCurrent(*i, app) || !HasLiveTask(*i)) continue;
-    out.push_back(ReadinessResult{.name = app.readiness_checks.front().name,
-                                  .task_id = i->task_id,
-                                  .ready = i->readiness.ready,
-                                  .last_status = app.readiness_checks.front().preserve_last_response
-                                                     ? i->readiness.last_status
-                                                     : std::nullopt});
+    ReadinessResult result{.name = app.readiness_checks.front().name,
+                           .task_id = i->task_id,
+                           .ready = i->readiness.ready,
+                           .last_response = std::nullopt};
+    if (app.readiness_checks.front().preserve_last_response && i->readiness.last_status) {
+      result.last_response = ReadinessResult::Response{
+          *i->readiness.last_status, i->readiness.last_content_type, i->readiness.last_body};
+    }
+    out.push_back(std::move(result));
   }
   return out;
 }

@@ -224,6 +224,7 @@ model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_
     spec.interval = Duration::Seconds(std::max(1, r.interval_seconds));
     spec.timeout = Duration::Seconds(std::max(1, r.timeout_seconds));
     spec.ready_codes = r.http_status_codes_for_ready;
+    spec.preserve_last_response = r.preserve_last_response;
     if (spec.port != 0) {
       for (model::Label& l : healthchecks::SpecLabels(spec)) task.labels.push_back(std::move(l));
     }

@@ -102,6 +102,8 @@ void HealthChecker::Probe() {
                            .status_code = 0,
                            .exit_code = -1,
                            .timed_out = false,
+                           .content_type = "",
+                           .body = "",
                            .cause = "the health check has no type"});
 }
 
@@ -152,6 +154,7 @@ void ReadinessChecker::Schedule(Duration delay) {
   timer_ = loop_.RunAfter(delay, [this] {
     timer_ = 0;
     prober_.Http(spec_.tls, kTaskHost, static_cast<uint16_t>(spec_.port), spec_.path, spec_.timeout,
+                 spec_.preserve_last_response ? healthchecks::kMaxKeptBody : 0,
                  [this](io::ProbeResult r) { OnResult(r); });
   });
 }
@@ -161,6 +164,8 @@ void ReadinessChecker::OnResult(const io::ProbeResult& result) {
   if (result.ok) {
     next.ready = healthchecks::IsReadyStatus(spec_, result.status_code);
     next.last_status = result.status_code;
+    next.last_content_type = result.content_type;
+    next.last_body = result.body;
     next.last_error.clear();
   } else {
     next.last_error = result.timed_out

@@ -294,13 +294,15 @@ class TcpOp : public ProbeOp {
 class HttpOp : public ProbeOp {
  public:
   HttpOp(std::shared_ptr<Prober::Impl> impl, Duration timeout, Prober::Done done, bool tls,
-         std::string host, tcp::endpoint endpoint, std::string key, std::string request)
+         std::string host, tcp::endpoint endpoint, std::string key, std::string request,
+         size_t keep_body)
       : ProbeOp(std::move(impl), timeout, std::move(done)),
         tls_(tls),
         host_(std::move(host)),
         endpoint_(endpoint),
         key_(std::move(key)),
-        request_(std::move(request)) {}
+        request_(std::move(request)),
+        keep_body_(keep_body) {}
 
   void Start() {
     StartTimer();
@@ -414,6 +416,10 @@ class HttpOp : public ProbeOp {
       return;
     }
     status_ = status;
+    if (keep_body_ > 0) {
+      content_type_ = std::string(parser_->get()[bhttp::field::content_type]);
+      kept_body_.clear();
+    }
     if (parser_->is_done()) {
       Complete(parser_->keep_alive());
       return;
@@ -422,23 +428,33 @@ class HttpOp : public ProbeOp {
   }
 
   void ReadBody() {
+    // Bodies thrown away share one buffer; a kept one needs its own, since reads of other
+    // probes may complete into the shared one before this probe's handler runs.
+    if (keep_body_ > 0 && own_buffer_.empty()) own_buffer_.resize(impl_->discard.size());
+    char* buffer = keep_body_ > 0 ? own_buffer_.data() : impl_->discard.data();
     auto& body = parser_->get().body();
-    body.data = impl_->discard.data();
+    body.data = buffer;
     body.size = impl_->discard.size();
     conn_->WithStream([&](auto& stream) {
-      bhttp::async_read(
-          stream, conn_->buffer, *parser_, [self = SharedAs<HttpOp>()](error_code ec, size_t) {
-            if (self->finished_) return;
-            if (ec == bhttp::error::need_buffer) ec = {};
-            self->body_bytes_ += self->impl_->discard.size() - self->parser_->get().body().size;
-            if (ec || self->body_bytes_ > kMaxBodyBytes) {
-              self->Complete(/*reusable=*/false);
-            } else if (self->parser_->is_done()) {
-              self->Complete(self->parser_->keep_alive());
-            } else {
-              self->ReadBody();
-            }
-          });
+      bhttp::async_read(stream, conn_->buffer, *parser_,
+                        [self = SharedAs<HttpOp>(), buffer](error_code ec, size_t) {
+                          if (self->finished_) return;
+                          if (ec == bhttp::error::need_buffer) ec = {};
+                          const size_t got =
+                              self->impl_->discard.size() - self->parser_->get().body().size;
+                          self->body_bytes_ += got;
+                          if (self->kept_body_.size() < self->keep_body_) {
+                            self->kept_body_.append(
+                                buffer, std::min(got, self->keep_body_ - self->kept_body_.size()));
+                          }
+                          if (ec || self->body_bytes_ > kMaxBodyBytes) {
+                            self->Complete(/*reusable=*/false);
+                          } else if (self->parser_->is_done()) {
+                            self->Complete(self->parser_->keep_alive());
+                          } else {
+                            self->ReadBody();
+                          }
+                        });
     });
   }
 
@@ -454,6 +470,8 @@ class HttpOp : public ProbeOp {
     ProbeResult result;
     result.ok = true;
     result.status_code = status_;
+    result.content_type = std::move(content_type_);
+    result.body = std::move(kept_body_);
     if (reusable) impl_->ReturnIdle(key_, std::move(conn_));
     Finish(std::move(result));
   }
@@ -476,6 +494,10 @@ class HttpOp : public ProbeOp {
   const tcp::endpoint endpoint_;
   const std::string key_;
   const std::string request_;
+  const size_t keep_body_;
+  std::string content_type_;
+  std::string kept_body_;
+  std::string own_buffer_;  // for a kept body
   std::unique_ptr<ProbeConnection> conn_;
   std::unique_ptr<ProbeConnection> retired_;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
@@ -608,13 +630,14 @@ void Prober::Tcp(const std::string& host, uint16_t port, Duration timeout, Done 
 }
 
 void Prober::Http(bool tls, const std::string& host, uint16_t port, const std::string& path,
-                  Duration timeout, Done done) {
+                  Duration timeout, size_t keep_body, Done done) {
   std::optional<asio::ip::address> address = ParseHost(host);
   std::string target = path.empty() ? "/" : path.front() == '/' ? path : StrCat("/", path);
   std::string key = StrCat(tls ? "https://" : "http://", host, ":", port);
-  auto op = std::make_shared<HttpOp>(impl_, timeout, std::move(done), tls, host,
-                                     tcp::endpoint(address.value_or(asio::ip::address()), port),
-                                     std::move(key), HttpRequestBytes(host, port, target));
+  auto op =
+      std::make_shared<HttpOp>(impl_, timeout, std::move(done), tls, host,
+                               tcp::endpoint(address.value_or(asio::ip::address()), port),
+                               std::move(key), HttpRequestBytes(host, port, target), keep_body);
   if (!address) {
     op->FinishSoon(Failure(InvalidHost(host)));
     return;

@@ -34,6 +34,10 @@ struct ProbeResult {
   int exit_code = -1;
   // The timeout passed first (commands: the process group was then killed).
   bool timed_out = false;
+  // HTTP, when asked to keep the body: the response's Content-Type and the first `keep_body`
+  // bytes of its body.
+  std::string content_type;
+  std::string body;
   // Why not ok, for people: "connection refused", "timed out after 2s", "exited with status 3",
   // "TLS handshake: ...". Empty when ok (an HTTP 503 is ok with status_code 503).
   std::string cause;
@@ -63,7 +67,14 @@ class Prober {
   // next probe when the server allowed it; a reused connection that fails before any response
   // byte is retried once on a new one. `host` as for Tcp().
   void Http(bool tls, const std::string& host, uint16_t port, const std::string& path,
-            Duration timeout, Done done);
+            Duration timeout, Done done) {
+    Http(tls, host, port, path, timeout, 0, std::move(done));
+  }
+  // The same, keeping the Content-Type and up to `keep_body` bytes of the body in the result
+  // (Marathon's readiness checks with preserveLastResponse show them). A body cut short by the
+  // timeout or the 64 KiB limit keeps what arrived.
+  void Http(bool tls, const std::string& host, uint16_t port, const std::string& path,
+            Duration timeout, size_t keep_body, Done done);
 
   // Runs `/bin/sh -c command` with exactly `env` ("K=V" strings), in a process group of its
   // own within the caller's session, stdout and stderr to /dev/null. ok when it exits 0 within

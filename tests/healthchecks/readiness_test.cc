@@ -51,7 +51,11 @@ TEST(ReadinessTest, TheResultTravelsInStatusLabels) {
   r = Readiness{};
   r.last_error = "connection refused";
   EXPECT_EQ(ResultFromLabels(ResultLabels(r)), r);
-  r = Readiness{.ready = true, .last_status = 200, .last_error = ""};
+  r = Readiness{.ready = true,
+                .last_status = 200,
+                .last_content_type = "application/json",
+                .last_body = "{\"warm\": true}\n",
+                .last_error = ""};
   EXPECT_EQ(ResultFromLabels(ResultLabels(r)), r);
   EXPECT_FALSE(ResultFromLabels({{"atoll.health.consecutive_failures", "0"}}).has_value());
 }

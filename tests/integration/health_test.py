@@ -16,7 +16,8 @@ healthCheckResults, the app's tasksHealthy/tasksUnhealthy and /v2/deployments, t
 4. A deployment waits for health: an HTTP check on a port nothing listens on keeps the app's
    deployment in /v2/deployments while its task runs.
 5. A readiness check (portName http-api, /ready answering 503 until a file `ready` exists in the
-   sandbox): the deployment waits and shows the 503 in currentActions' readinessCheckResults,
+   sandbox): the deployment waits and shows the 503 (with its body, preserveLastResponse) in
+   currentActions' readinessCheckResults,
    then completes once the file exists; embed=app.readiness shows the task ready.
 6. Aurora's HTTP lifecycle (ATOLL_LIFECYCLE_* labels, port name "admin", 1 s waits): deleting an
    app whose server ignores the requests makes the task see POST /quitquitquit, POST
@@ -41,7 +42,7 @@ RESOURCES = {"cpus": 0.05, "mem": 32, "instances": 1, "portDefinitions": [{"port
 TIMINGS = {"gracePeriodSeconds": 5, "intervalSeconds": 1, "timeoutSeconds": 1, "delaySeconds": 0}
 
 # Answers /health with 200, or 503 once $MESOS_SANDBOX/unhealthy exists, and /ready with 503
-# until $MESOS_SANDBOX/ready exists (HTTP/1.1, keep-alive).
+# "warming up" until $MESOS_SANDBOX/ready exists (HTTP/1.1, keep-alive).
 HEALTH_SERVER = """
 import http.server, os
 UNHEALTHY = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "unhealthy")
@@ -49,14 +50,16 @@ READY = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "ready")
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
-        code = 404
+        code, body = 404, b""
         if self.path == "/health":
             code = 503 if os.path.exists(UNHEALTHY) else 200
         elif self.path == "/ready":
-            code = 200 if os.path.exists(READY) else 503
+            code, body = (200, b"ready") if os.path.exists(READY) else (503, b"warming up")
         self.send_response(code)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
     def log_message(self, *args):
         pass
 http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT0"])), Handler).serve_forever()
@@ -311,8 +314,11 @@ def readiness(port, work):
         return results if results and results[0].get("lastResponse", {}).get("status") == 503 \
             else None
     results = wait_until(not_ready, "/warm running, its deployment showing the 503 of /ready")
-    check(results[0]["ready"] is False and results[0]["name"] == "warm",
-          f"/v2/deployments currentActions readinessCheckResults ({results})")
+    check(results[0]["ready"] is False and results[0]["name"] == "warm" and
+          results[0]["lastResponse"] == {"status": 503, "contentType": "text/plain",
+                                         "body": "warming up"},
+          f"/v2/deployments currentActions readinessCheckResults, with the last response "
+          f"preserved ({results})")
     task = one_task(port, "/warm")
     sandbox = wait_until(lambda: sandbox_of(work, task["id"]), "the sandbox of /warm")
     open(os.path.join(sandbox, "ready"), "w").close()

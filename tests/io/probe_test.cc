@@ -53,8 +53,13 @@ ProbeResult Await(EventLoop& loop, const std::function<void(Prober::Done)>& star
   });
   EXPECT_FALSE(got.has_value()) << "callback ran inside the call";
   RunUntilStopped(loop, Duration::Seconds(20));
-  return got.value_or(ProbeResult{
-      .ok = false, .status_code = 0, .exit_code = -1, .timed_out = false, .cause = "no result"});
+  return got.value_or(ProbeResult{.ok = false,
+                                  .status_code = 0,
+                                  .exit_code = -1,
+                                  .timed_out = false,
+                                  .content_type = "",
+                                  .body = "",
+                                  .cause = "no result"});
 }
 
 // Runs the loop until `condition()` holds (checked every 5 ms), at most `limit`.
@@ -97,7 +102,7 @@ using Script = std::function<Reply(int connection, int request)>;
 // A self-signed certificate for localhost and 127.0.0.1 (PEM certificate, PEM key).
 std::pair<std::string, std::string> MakeCertificate() {
   return test_util::SelfSignedCertificate("localhost",
-                                        {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}});
+                                          {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}});
 }
 
 // An HTTP (or HTTPS) server on 127.0.0.1:0, on the test's loop, scripted per request. Counts
@@ -453,6 +458,45 @@ TEST(ProberHttp, ALongBodyIsCutOffAndTheConnectionDropped) {
   EXPECT_TRUE(r.ok) << r.cause;
   EXPECT_EQ(r.status_code, 200);
   EXPECT_EQ(prober.idle_connections(), 0u);
+}
+
+TEST(ProberHttp, KeepsTheContentTypeAndTheStartOfTheBodyWhenAsked) {
+  EventLoop loop;
+  // Two probes at once on two connections, so their bodies are read side by side.
+  const std::string long_body = std::string(20000, 'a') + std::string(20000, 'b');
+  FakeServer server(loop, [&](int connection, int) {
+    std::string body = connection == 0 ? long_body : "warming up: 40%";
+    return Reply{.bytes = StrCat("HTTP/1.1 503 X\r\nContent-Type: text/plain\r\n"
+                                 "Content-Length: ",
+                                 body.size(), "\r\n\r\n", body),
+                 .hang = false,
+                 .close_after = false};
+  });
+  Prober prober(loop);
+  std::vector<ProbeResult> results;
+  for (int i = 0; i < 2; ++i) {
+    prober.Http(false, "127.0.0.1", server.port(), "/ready", Duration::Seconds(5), 30000,
+                [&](ProbeResult r) { results.push_back(std::move(r)); });
+  }
+  RunUntil(loop, [&] { return results.size() == 2; });
+  ASSERT_EQ(results.size(), 2u);
+  for (const ProbeResult& r : results) {
+    EXPECT_TRUE(r.ok) << r.cause;
+    EXPECT_EQ(r.status_code, 503);
+    EXPECT_EQ(r.content_type, "text/plain");
+    if (r.body.size() > 100) {
+      EXPECT_EQ(r.body, long_body.substr(0, 30000)) << "cut at what was asked";
+    } else {
+      EXPECT_EQ(r.body, "warming up: 40%");
+    }
+  }
+  // Without asking, nothing is kept.
+  ProbeResult plain = Await(loop, [&](Prober::Done done) {
+    prober.Http(false, "127.0.0.1", server.port(), "/", Duration::Seconds(5), std::move(done));
+  });
+  EXPECT_TRUE(plain.ok) << plain.cause;
+  EXPECT_TRUE(plain.content_type.empty());
+  EXPECT_TRUE(plain.body.empty());
 }
 
 TEST(ProberHttp, GarbageIsAMalformedResponse) {

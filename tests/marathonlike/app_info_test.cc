@@ -180,6 +180,22 @@ TEST(AppInfoTest, ReadinessAndTaskStats) {
   EXPECT_EQ(ExtraKeys(json, app), (std::set<std::string>{"readinessCheckResults", "tasksStats"}));
   EXPECT_NE(json.find(R"("readinessCheckResults":[],"tasksStats":{}})"), std::string::npos);
 
+  // Marathon's TaskReadinessCheckResult: lastResponse only when preserved.
+  extras.readiness = {
+      ReadinessResult{.name = "warm",
+                      .task_id = "web.instance-1._app.1",
+                      .ready = false,
+                      .last_response = ReadinessResult::Response{503, "text/plain", "40%\n"}},
+      ReadinessResult{
+          .name = "warm", .task_id = "web.instance-2._app.1", .ready = true, .last_response = {}}};
+  json = AppInfoToJson(app, extras, ParseAppInfoEmbed({"apps.readiness"}));
+  EXPECT_NE(json.find(R"("readinessCheckResults":[{"name":"warm","taskId":"web.instance-1._app.1",)"
+                      R"("ready":false,"lastResponse":{"status":503,"contentType":"text/plain",)"
+                      R"("body":"40%\n"}},{"name":"warm","taskId":"web.instance-2._app.1",)"
+                      R"("ready":true}])"),
+            std::string::npos)
+      << json;
+
   TaskStats stats;
   stats.counts = {0, 3, 2, 1};
   stats.average_life_seconds = 17.5;

@@ -166,6 +166,7 @@ TEST(SchedulerHealthTest, ARestartWaitsForReadinessAndShowsTheResults) {
   const Instance* first = h.scheduler.FindByTaskId(h.launched[0].task_id.value());
   EXPECT_EQ(spec->port, static_cast<uint32_t>(first->host_ports[0]));
   EXPECT_EQ(spec->interval, Duration::Seconds(5));
+  EXPECT_TRUE(spec->preserve_last_response);
   h.RunAll();
   EXPECT_EQ(h.scheduler.deployments().size(), 1u) << "running, not ready yet";
   const AppDefinition* stored = FindApp(h.scheduler.root(), "/web");
@@ -176,11 +177,20 @@ TEST(SchedulerHealthTest, ARestartWaitsForReadinessAndShowsTheResults) {
   model::TaskStatus st;
   st.task_id = h.launched[0].task_id;
   st.state = model::TaskState::kRunning;
-  st.labels = healthchecks::ResultLabels({.ready = false, .last_status = 503, .last_error = ""});
+  st.labels = healthchecks::ResultLabels({.ready = false,
+                                          .last_status = 503,
+                                          .last_content_type = "text/plain",
+                                          .last_body = "warming up: 40%",
+                                          .last_error = ""});
   h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
-  EXPECT_EQ(h.scheduler.ReadinessOf(*stored)[0].last_status, 503);
+  EXPECT_EQ(h.scheduler.ReadinessOf(*stored)[0].last_response,
+            (ReadinessResult::Response{503, "text/plain", "warming up: 40%"}));
   EXPECT_EQ(h.scheduler.deployments().size(), 1u);
-  st.labels = healthchecks::ResultLabels({.ready = true, .last_status = 200, .last_error = ""});
+  st.labels = healthchecks::ResultLabels({.ready = true,
+                                          .last_status = 200,
+                                          .last_content_type = "",
+                                          .last_body = "",
+                                          .last_error = ""});
   h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
   EXPECT_TRUE(h.scheduler.deployments().empty());
 
