@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 
 #include "core/base/strings.h"
 
@@ -125,6 +126,60 @@ State FromLabels(const model::Labels& labels, std::optional<bool> healthy) {
     }
   }
   return s;
+}
+
+namespace {
+
+constexpr std::string_view kIndexedPrefix = "atoll.health.";
+
+// "atoll.health.<i>.<field>" -> (i, field); nullopt for other keys.
+std::optional<std::pair<size_t, std::string_view>> SplitIndexed(std::string_view key) {
+  if (!key.starts_with(kIndexedPrefix)) return std::nullopt;
+  key.remove_prefix(kIndexedPrefix.size());
+  const size_t dot = key.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 3) return std::nullopt;
+  size_t index = 0;
+  for (char c : key.substr(0, dot)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + static_cast<size_t>(c - '0');
+  }
+  return std::pair{index, key.substr(dot + 1)};
+}
+
+}  // namespace
+
+model::Labels IndexedLabels(const State& state, size_t index) {
+  const std::string prefix = StrCat(kIndexedPrefix, index, ".");
+  model::Labels out;
+  if (state.healthy) out.push_back({StrCat(prefix, "alive"), *state.healthy ? "true" : "false"});
+  for (model::Label& l : ToLabels(state)) {
+    out.push_back({StrCat(prefix, std::string_view(l.key).substr(kIndexedPrefix.size())),
+                   std::move(l.value)});
+  }
+  return out;
+}
+
+std::vector<State> IndexedFromLabels(const model::Labels& labels) {
+  // Per index, its labels renamed to the unprefixed keys FromLabels reads.
+  std::map<size_t, model::Labels> by_index;
+  std::map<size_t, std::optional<bool>> alive;
+  for (const model::Label& l : labels) {
+    std::optional<std::pair<size_t, std::string_view>> split = SplitIndexed(l.key);
+    if (!split || !l.value.has_value()) continue;
+    auto [index, field] = *split;
+    if (field == "alive") {
+      alive[index] = *l.value == "true";
+    } else {
+      by_index[index].push_back({StrCat(kIndexedPrefix, field), l.value});
+    }
+    by_index.try_emplace(index);
+  }
+  std::vector<State> out;
+  for (const auto& [index, own] : by_index) {
+    if (index != out.size()) break;  // contiguous from 0 only
+    out.push_back(FromLabels(own, alive[index]));
+  }
+  return out;
 }
 
 }  // namespace atl::healthchecks

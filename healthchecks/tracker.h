@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/time.h"
 #include "core/model/info.h"
@@ -93,5 +94,13 @@ model::Labels ToLabels(const State& state);
 // Reads what ToLabels wrote (others are ignored, malformed values skipped); `healthy` is
 // TaskStatus.healthy.
 State FromLabels(const model::Labels& labels, std::optional<bool> healthy);
+
+// A task with several health checks (Marathon allows any number of HTTP/TCP/COMMAND checks)
+// is healthy when all are; TaskStatus.healthy says that, the unprefixed labels above describe
+// its first check, and each check's own State travels under "atoll.health.<i>." (i from 0,
+// with "alive" for its own verdict). With one check there are none of these.
+model::Labels IndexedLabels(const State& state, size_t index);
+// The States of checks 0, 1, ... as far as they are contiguous; empty without indexed labels.
+std::vector<State> IndexedFromLabels(const model::Labels& labels);
 
 }  // namespace atl::healthchecks

@@ -27,7 +27,7 @@
 //   Scale    counted == target, all of them healthy and ready, decommissioned ones gone;
 //   Restart  DecideReplaceStep (restart_strategy.h) says done; it is re-run on every change.
 // Healthy: running and (no health checks, or the executor's last report said healthy; the
-// executor runs the app's check next to the task, see task_builder.h TaskHealthCheck).
+// executor runs the app's check next to the task, see task_builder.h TaskHealthChecks).
 // An instance is "current" when it runs the app's config: last_config_change_at <= its
 // app_version <= version (a scale-only change does not make instances old; after a revert to
 // an older version, instances of the newer one are old).

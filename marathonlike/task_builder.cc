@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/api/json_model.h"
 #include "core/base/strings.h"
 #include "core/base/time.h"
 #include "healthchecks/readiness.h"
@@ -261,14 +262,19 @@ model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_
     }
   }
   task.discovery = std::move(discovery);
-  task.health_check = TaskHealthCheck(app, host_ports);
+  std::vector<model::HealthCheck> checks = TaskHealthChecks(app, host_ports);
+  if (!checks.empty()) task.health_check = checks.front();
+  if (checks.size() > 1) {
+    checks.erase(checks.begin());
+    task.labels.push_back({api::kMoreHealthChecksLabel, api::SerializeHealthChecks(checks)});
+  }
   return task;
 }
 
-std::optional<model::HealthCheck> TaskHealthCheck(const AppDefinition& app,
-                                                  const std::vector<int>& host_ports) {
-  if (app.health_checks.empty()) return std::nullopt;
-  const AppHealthCheck& c = app.health_checks.front();
+namespace {
+
+std::optional<model::HealthCheck> HealthCheckOf(const AppHealthCheck& c,
+                                                const std::vector<int>& host_ports) {
   model::HealthCheck check;
   check.delay_seconds = c.delay_seconds;
   check.interval_seconds = c.interval_seconds;
@@ -305,6 +311,19 @@ std::optional<model::HealthCheck> TaskHealthCheck(const AppDefinition& app,
     return std::nullopt;  // validation refuses other protocols
   }
   return check;
+}
+
+}  // namespace
+
+std::vector<model::HealthCheck> TaskHealthChecks(const AppDefinition& app,
+                                                 const std::vector<int>& host_ports) {
+  std::vector<model::HealthCheck> out;
+  for (const AppHealthCheck& c : app.health_checks) {
+    if (std::optional<model::HealthCheck> check = HealthCheckOf(c, host_ports)) {
+      out.push_back(std::move(*check));
+    }
+  }
+  return out;
 }
 
 }  // namespace atl::marathonlike

@@ -58,19 +58,20 @@ std::map<std::string, std::string> TaskEnvironment(const AppDefinition& app,
 // kill policy from taskKillGracePeriodSeconds; the app's labels (sorted by key); discovery info
 // (FRAMEWORK visibility, one port per protocol of each portDefinition, numbered with its host
 // port, with its name and labels); host volumes of a MESOS container as bind mounts.
-// health_check: TaskHealthCheck.
+// health_check (and the label of the other checks): TaskHealthChecks.
 model::TaskInfo BuildTaskInfo(const AppDefinition& app, const std::string& task_id,
                               const model::Offer& offer, const model::Resources& resources,
                               const std::vector<int>& host_ports,
                               const std::vector<int>& service_ports);
 
-// The app's health check as the executor runs it next to the task: every protocol, Marathon's
-// (HTTP, HTTPS, TCP, COMMAND) and Mesos's (MESOS_HTTP, MESOS_HTTPS, MESOS_TCP), runs at the
-// edge, so checks scale with agents rather than with the scheduler. HTTP(S) probes the path on
-// the host port of `portIndex` (or the literal `port`), TCP connects to it, COMMAND runs through
-// the shell; delay, interval, timeout, grace period and maxConsecutiveFailures (0: never kill)
-// carry over. A Mesos task has one health check: with several, the first one runs.
-std::optional<model::HealthCheck> TaskHealthCheck(const AppDefinition& app,
-                                                  const std::vector<int>& host_ports);
+// The app's health checks as the executor runs them next to the task: every protocol,
+// Marathon's (HTTP, HTTPS, TCP, COMMAND) and Mesos's (MESOS_HTTP, MESOS_HTTPS, MESOS_TCP), runs
+// at the edge, so checks scale with agents rather than with the scheduler. HTTP(S) probes the
+// path on the host port of `portIndex` (or the literal `port`), TCP connects to it, COMMAND runs
+// through the shell; delay, interval, timeout, grace period and maxConsecutiveFailures (0: never
+// kill) carry over. The first goes in TaskInfo.health_check; a Mesos task has one field, so the
+// others travel in the label api::kMoreHealthChecksLabel, and the task is healthy when all are.
+std::vector<model::HealthCheck> TaskHealthChecks(const AppDefinition& app,
+                                                 const std::vector<int>& host_ports);
 
 }  // namespace atl::marathonlike

@@ -896,4 +896,24 @@ absl::Status ParseOperation(const JsonNode& n, model::Operation* out) {
   return absl::OkStatus();
 }
 
+std::string SerializeHealthChecks(const std::vector<model::HealthCheck>& checks) {
+  JsonWriter w;
+  w.StartArray();
+  for (const model::HealthCheck& c : checks) WriteHealthCheck(w, c);
+  w.EndArray();
+  return w.Finish();
+}
+
+absl::StatusOr<std::vector<model::HealthCheck>> ParseHealthChecks(std::string_view json) {
+  std::vector<model::HealthCheck> checks;
+  RETURN_IF_ERROR(ParseJsonDocument(json, "", [&](const JsonNode& root) -> absl::Status {
+    RETURN_IF_ERROR(root.ExpectArray());
+    for (size_t i = 0; i < root.Size(); ++i) {
+      RETURN_IF_ERROR(ParseHealthCheck(root.At(i), &checks.emplace_back()));
+    }
+    return absl::OkStatus();
+  }));
+  return checks;
+}
+
 }  // namespace atl::api

@@ -17,7 +17,12 @@
 // the output is partially filled and should be discarded.
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/api/json.h"
 #include "core/model/attributes.h"
 #include "core/model/info.h"
@@ -88,6 +93,13 @@ absl::Status ParseVolume(const JsonNode& node, model::Volume* out);
 
 void WriteHealthCheck(JsonWriter& w, const model::HealthCheck& check);
 absl::Status ParseHealthCheck(const JsonNode& node, model::HealthCheck* out);
+
+// A task's health checks beyond TaskInfo.health_check (a Marathon app may have several; a
+// Mesos task has one field): a JSON array of HealthCheck objects in this TaskInfo label, run by
+// the command executor with the first.
+inline constexpr char kMoreHealthChecksLabel[] = "atoll.more_health_checks";
+std::string SerializeHealthChecks(const std::vector<model::HealthCheck>& checks);
+absl::StatusOr<std::vector<model::HealthCheck>> ParseHealthChecks(std::string_view json);
 
 // Ports travel as {"ports": {"ports": [...]}}.
 void WriteDiscoveryInfo(JsonWriter& w, const model::DiscoveryInfo& discovery);

@@ -448,18 +448,22 @@ void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
   checker_.reset();
   readiness_.reset();
   std::weak_ptr<int> alive = alive_;
-  if (start.health) {
-    if (absl::Status s = HealthChecker::Validate(*start.health); !s.ok()) {
-      spdlog::error("Not running the task's health check: {}", std::string(s.message()));
+  std::vector<model::HealthCheck> checks;
+  for (const model::HealthCheck& check : start.health) {
+    if (absl::Status s = HealthChecker::Validate(check); !s.ok()) {
+      spdlog::error("Not running one of the task's health checks: {}", std::string(s.message()));
     } else {
-      checker_ = std::make_unique<HealthChecker>(
-          loop_, clock_, *start.health, start.env, [this, alive](executor::in::HealthChanged h) {
-            if (alive.expired()) return;
-            spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
-                         h.kill ? StrCat(" (", h.message, ")") : std::string());
-            Input(std::move(h));
-          });
+      checks.push_back(check);
     }
+  }
+  if (!checks.empty()) {
+    checker_ = std::make_unique<HealthCheckSet>(
+        loop_, clock_, std::move(checks), start.env, [this, alive](executor::in::HealthChanged h) {
+          if (alive.expired()) return;
+          spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
+                       h.kill ? StrCat(" (", h.message, ")") : std::string());
+          Input(std::move(h));
+        });
   }
   if (std::optional<healthchecks::ReadinessSpec> spec =
           healthchecks::SpecFromLabels(start.task_labels)) {

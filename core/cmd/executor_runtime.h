@@ -128,7 +128,7 @@ class ExecutorRuntime {
   std::deque<api::ExecutorCall> calls_;  // waiting for the one in flight
   bool call_in_flight_ = false;
 
-  std::unique_ptr<HealthChecker> checker_;       // while the task's health check runs
+  std::unique_ptr<HealthCheckSet> checker_;      // while the task's health checks run
   std::unique_ptr<ReadinessChecker> readiness_;  // until the task is ready
   std::unique_ptr<io::ProcessWatcher> watcher_;
   std::optional<int> task_pgid_;

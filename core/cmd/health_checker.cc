@@ -1,5 +1,6 @@
 #include "core/cmd/health_checker.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/base/strings.h"
@@ -14,6 +15,20 @@ uint16_t PortOf(const model::HealthCheck& check) {
   if (check.http) return static_cast<uint16_t>(check.http->port);
   if (check.tcp) return static_cast<uint16_t>(check.tcp->port);
   return 0;
+}
+
+std::string_view TypeName(const model::HealthCheck& check) {
+  switch (check.type) {
+    case model::HealthCheck::Type::kHttp:
+      return check.http && check.http->scheme == "https" ? "HTTPS" : "HTTP";
+    case model::HealthCheck::Type::kTcp:
+      return "TCP";
+    case model::HealthCheck::Type::kCommand:
+      return "COMMAND";
+    case model::HealthCheck::Type::kUnknown:
+      break;
+  }
+  return "UNKNOWN";
 }
 
 }  // namespace
@@ -138,6 +153,47 @@ void HealthChecker::OnResult(const io::ProbeResult& result) {
     if (alive.expired()) return;
   }
   Schedule();
+}
+
+HealthCheckSet::HealthCheckSet(io::EventLoop& loop, const Clock& clock,
+                               std::vector<model::HealthCheck> checks,
+                               const std::vector<std::string>& env, HealthChecker::Report report)
+    : checks_(std::move(checks)), report_(std::move(report)), last_(checks_.size()) {
+  for (size_t i = 0; i < checks_.size(); ++i) {
+    checkers_.push_back(std::make_unique<HealthChecker>(
+        loop, clock, checks_[i], env,
+        [this, i](executor::in::HealthChanged h) { OnReport(i, std::move(h)); }));
+  }
+}
+
+void HealthCheckSet::OnReport(size_t index, executor::in::HealthChanged h) {
+  if (checks_.size() == 1) {
+    report_(std::move(h));  // may destroy this set
+    return;
+  }
+  const bool kill = h.kill;
+  std::string message = std::move(h.message);
+  last_[index] = std::move(h);
+  if (!kill && std::any_of(last_.begin(), last_.end(), [](const auto& l) { return !l; })) {
+    return;  // not every check has spoken yet: the task's health is still unknown
+  }
+  executor::in::HealthChanged combined;
+  combined.healthy =
+      !kill && std::all_of(last_.begin(), last_.end(), [](const auto& l) { return l->healthy; });
+  if (last_[0]) combined.labels = last_[0]->labels;
+  for (size_t i = 0; i < last_.size(); ++i) {
+    if (!last_[i]) continue;
+    for (model::Label& l : healthchecks::IndexedLabels(
+             healthchecks::FromLabels(last_[i]->labels, last_[i]->healthy), i)) {
+      combined.labels.push_back(std::move(l));
+    }
+  }
+  if (kill) {
+    combined.kill = true;
+    combined.message = StrCat(message, " (health check ", index + 1, " of ", checks_.size(), ", ",
+                              TypeName(checks_[index]), ")");
+  }
+  report_(std::move(combined));  // may destroy this set
 }
 
 ReadinessChecker::ReadinessChecker(io::EventLoop& loop, healthchecks::ReadinessSpec spec,

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,31 @@ class HealthChecker {
 // Runs a task's readiness check (healthchecks/readiness.h): an HTTP(S) GET at once and then every
 // interval until an answer's status is a ready one; reports each change (ready, or another
 // answer or error) through `report`, then stops for good once ready.
+// All the health checks of one task (TaskInfo.health_check, then the others its labels carry;
+// Marathon apps may have several). With one, its reports pass through unchanged. With several,
+// the task is healthy when all are: a report goes out once every check has reported, and on
+// every change after; it carries the first check's labels unprefixed (as with one) plus each
+// check's own under its index (healthchecks::IndexedLabels); the first check to reach its kill
+// threshold kills the task, its message saying which check it was.
+class HealthCheckSet {
+ public:
+  // REQUIRES: every check passes HealthChecker::Validate.
+  HealthCheckSet(io::EventLoop& loop, const Clock& clock, std::vector<model::HealthCheck> checks,
+                 const std::vector<std::string>& env, HealthChecker::Report report);
+  HealthCheckSet(const HealthCheckSet&) = delete;
+  HealthCheckSet& operator=(const HealthCheckSet&) = delete;
+
+  size_t size() const { return checkers_.size(); }
+
+ private:
+  void OnReport(size_t index, executor::in::HealthChanged h);
+
+  std::vector<model::HealthCheck> checks_;
+  HealthChecker::Report report_;
+  std::vector<std::optional<executor::in::HealthChanged>> last_;
+  std::vector<std::unique_ptr<HealthChecker>> checkers_;
+};
+
 class ReadinessChecker {
  public:
   using Report = std::function<void(executor::in::ReadinessChanged)>;

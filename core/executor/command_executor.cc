@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/api/json_executor.h"
+#include "core/api/json_model.h"
 #include "core/base/overloaded.h"
 #include "core/base/strings.h"
 #include "core/base/uuid.h"
@@ -288,11 +289,24 @@ void CommandExecutor::OnSpawned(Output& out, int pid, Timestamp now) {
   const bool readiness =
       std::any_of(task_->labels.begin(), task_->labels.end(),
                   [](const model::Label& l) { return l.key.starts_with(kReadinessLabelPrefix); });
-  if (task_->health_check || readiness) {
+  std::vector<model::HealthCheck> health;
+  if (task_->health_check) {
+    health.push_back(*task_->health_check);
+    for (const model::Label& l : task_->labels) {
+      if (l.key != api::kMoreHealthChecksLabel || !l.value) continue;
+      absl::StatusOr<std::vector<model::HealthCheck>> more = api::ParseHealthChecks(*l.value);
+      if (more.ok()) {
+        health.insert(health.end(), more->begin(), more->end());
+      } else {
+        out.log.push_back(StrCat("Running only the first health check: the others are invalid (",
+                                 more.status().message(), ")"));
+      }
+    }
+  }
+  if (!health.empty() || readiness) {
     const cmd::SpawnTask spawn = BuildSpawn(*task_, options_);
-    std::optional<model::HealthCheck> health;
-    if (task_->health_check) health = *task_->health_check;
-    out.commands.push_back(cmd::StartChecks{health, task_->labels, spawn.env, spawn.cwd});
+    out.commands.push_back(
+        cmd::StartChecks{std::move(health), task_->labels, spawn.env, spawn.cwd});
     checking_ = true;
   }
 }

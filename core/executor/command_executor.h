@@ -235,9 +235,11 @@ struct WakeAt {
 // Also run the readiness check the scheduler put in the task's labels (`atoll.readiness.*`,
 // healthchecks/readiness.h), if any; its result comes back as ReadinessChanged.
 struct StartChecks {
-  std::optional<model::HealthCheck> health;  // TaskInfo.health_check
-  model::Labels task_labels;                 // TaskInfo.labels
-  std::vector<std::string> env;              // "K=V": the task's environment
+  // TaskInfo.health_check, then those of the label api::kMoreHealthChecksLabel: the task is
+  // healthy when all are (the shell reports them together).
+  std::vector<model::HealthCheck> health;
+  model::Labels task_labels;     // TaskInfo.labels
+  std::vector<std::string> env;  // "K=V": the task's environment
   std::string cwd;
   bool operator==(const StartChecks&) const = default;
 };

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/api/json_executor.h"
+#include "core/api/json_model.h"
 #include "core/base/clock.h"
 #include "core/base/uuid.h"
 
@@ -431,7 +432,7 @@ TEST_F(CommandExecutorTest, HealthChecksStartWithTheTaskAndEveryChangeIsAnUpdate
   const cmd::SpawnTask spawn = ExpectedSpawn();
   EXPECT_EQ(In(in::TaskSpawned{kPid}),
             (Commands{Send(running),
-                      cmd::StartChecks{*task.health_check, task.labels, spawn.env, spawn.cwd}}));
+                      cmd::StartChecks{{*task.health_check}, task.labels, spawn.env, spawn.cwd}}));
 
   const model::Labels labels = {{"atoll.health.consecutive_failures", "0"}};
   model::TaskStatus healthy =
@@ -451,6 +452,42 @@ TEST_F(CommandExecutorTest, HealthChecksStartWithTheTaskAndEveryChangeIsAnUpdate
   killed.labels = labels;
   EXPECT_EQ(In(in::TaskExited{SignalStatus(SIGTERM), "terminated with signal Terminated"}),
             (Commands{Send(killed), cmd::WakeAt{clock_.Now() + Duration::Seconds(60)}}));
+}
+
+TEST_F(CommandExecutorTest, TheOtherHealthChecksOfTheLabelRunWithTheFirst) {
+  model::TaskInfo task = CheckedTask();
+  model::HealthCheck command;
+  command.type = model::HealthCheck::Type::kCommand;
+  command.command = model::CommandInfo{};
+  command.command->value = "test -f ok";
+  task.labels = {{api::kMoreHealthChecksLabel, api::SerializeHealthChecks({command})}};
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  Next(TaskState::kRunning);
+  Commands out = In(in::TaskSpawned{kPid});
+  ASSERT_EQ(out.size(), 2u);
+  const auto* start = std::get_if<cmd::StartChecks>(&out[1]);
+  ASSERT_NE(start, nullptr);
+  ASSERT_EQ(start->health.size(), 2u);
+  EXPECT_EQ(start->health[0], *task.health_check);
+  EXPECT_EQ(start->health[1].type, model::HealthCheck::Type::kCommand);
+  EXPECT_EQ(start->health[1].command->value, "test -f ok");
+
+  // A broken label: the first check still runs.
+  Reset(Options());
+  seen_.clear();
+  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
+  running_.reset();
+  task.labels = {{api::kMoreHealthChecksLabel, "[{\"type\": 7"}};
+  Subscribe();
+  Ev(Launch(task));
+  Next(TaskState::kStarting);
+  Next(TaskState::kRunning);
+  out = In(in::TaskSpawned{kPid});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(std::get<cmd::StartChecks>(out[1]).health,
+            std::vector<model::HealthCheck>{*task.health_check});
 }
 
 TEST_F(CommandExecutorTest, AFailedHealthCheckKillsTheTaskWithItsGracePeriodAndSaysWhy) {
@@ -482,9 +519,8 @@ TEST_F(CommandExecutorTest, AReadinessCheckInTheLabelsStartsTheCheckerAndItsResu
   Next(TaskState::kStarting);
   model::TaskStatus running = Next(TaskState::kRunning);
   const cmd::SpawnTask spawn = ExpectedSpawn();
-  EXPECT_EQ(
-      In(in::TaskSpawned{kPid}),
-      (Commands{Send(running), cmd::StartChecks{std::nullopt, task.labels, spawn.env, spawn.cwd}}));
+  EXPECT_EQ(In(in::TaskSpawned{kPid}),
+            (Commands{Send(running), cmd::StartChecks{{}, task.labels, spawn.env, spawn.cwd}}));
   const model::Labels ready = {{"atoll.ready", "true"}, {"atoll.readiness.last_status", "200"}};
   model::TaskStatus update =
       Next(TaskState::kRunning, "web.1", TaskStatusReason::kTaskCheckStatusUpdated);

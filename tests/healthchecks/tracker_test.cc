@@ -157,5 +157,35 @@ TEST(TrackerTest, StateTravelsInLabels) {
   EXPECT_FALSE(FromLabels(odd, true).last_failure.has_value());
 }
 
+TEST(TrackerTest, SeveralChecksTravelIndexedBesideTheFirstsUnprefixedLabels) {
+  State first;
+  first.healthy = true;
+  first.first_success = At(11);
+  first.last_success = At(12);
+  State second;
+  second.healthy = false;
+  second.consecutive_failures = 3;
+  second.last_failure = At(12);
+  second.last_failure_cause = "exited with status 1";
+  State third;  // not reported yet
+  model::Labels labels = ToLabels(first);
+  for (size_t i = 0; const State& s : {first, second, third}) {
+    for (model::Label& l : IndexedLabels(s, i++)) labels.push_back(std::move(l));
+  }
+  EXPECT_EQ(IndexedFromLabels(labels), (std::vector<State>{first, second, third}));
+  // The unprefixed ones still read as the first check, with TaskStatus.healthy.
+  State overall = first;
+  overall.healthy = false;
+  EXPECT_EQ(FromLabels(labels, false), overall);
+  // One check: no indexed labels. A gap ends the list; junk indices are skipped.
+  EXPECT_TRUE(IndexedFromLabels(ToLabels(first)).empty());
+  model::Labels gap = IndexedLabels(second, 1);
+  EXPECT_TRUE(IndexedFromLabels(gap).empty());
+  gap.push_back({"atoll.health.x.alive", "true"});
+  gap.push_back({"atoll.health.12345.alive", "true"});
+  for (model::Label& l : IndexedLabels(first, 0)) gap.push_back(std::move(l));
+  EXPECT_EQ(IndexedFromLabels(gap), (std::vector<State>{first, second}));
+}
+
 }  // namespace
 }  // namespace atl::healthchecks

@@ -33,6 +33,24 @@ inline void RunUntilStopped(EventLoop& loop, Duration limit = Duration::Seconds(
   EXPECT_FALSE(timed_out) << "the loop was not stopped within " << limit.ToString();
 }
 
+// Runs the loop until `condition()` holds (checked every 5 ms), at most `limit`.
+inline bool RunUntil(EventLoop& loop, const std::function<bool()>& condition,
+                     Duration limit = Duration::Seconds(10)) {
+  EventLoop::TimerId pending = 0;
+  std::function<void()> check = [&] {
+    pending = 0;
+    if (condition()) {
+      loop.Stop();
+      return;
+    }
+    pending = loop.RunAfter(Duration::Milliseconds(5), check);
+  };
+  loop.Post(check);
+  RunUntilStopped(loop, limit);
+  if (pending != 0) loop.Cancel(pending);
+  return condition();
+}
+
 // Sends one request to 127.0.0.1:`port` and runs `loop` until it is answered; a transport
 // failure fails the test and returns a default response.
 inline HttpResponse FetchOnLoop(EventLoop& loop, uint16_t port, std::string method,

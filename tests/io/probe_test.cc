@@ -39,6 +39,7 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using testing::RunUntil;
 using testing::RunUntilStopped;
 
 const std::vector<std::string> kEnv = {"PATH=/usr/local/bin:/usr/bin:/bin"};
@@ -60,24 +61,6 @@ ProbeResult Await(EventLoop& loop, const std::function<void(Prober::Done)>& star
                                   .content_type = "",
                                   .body = "",
                                   .cause = "no result"});
-}
-
-// Runs the loop until `condition()` holds (checked every 5 ms), at most `limit`.
-bool RunUntil(EventLoop& loop, const std::function<bool()>& condition,
-              Duration limit = Duration::Seconds(10)) {
-  EventLoop::TimerId pending = 0;
-  std::function<void()> check = [&] {
-    pending = 0;
-    if (condition()) {
-      loop.Stop();
-      return;
-    }
-    pending = loop.RunAfter(Duration::Milliseconds(5), check);
-  };
-  loop.Post(check);
-  RunUntilStopped(loop, limit);
-  if (pending != 0) loop.Cancel(pending);
-  return condition();
 }
 
 // A port nothing listens on.
