@@ -268,6 +268,7 @@ void ServiceScheduler::OnOffers(const std::vector<model::Offer>& offers, Timesta
         inst.task_state = model::TaskState::kStaging;
         inst.message.clear();
         inst.health = {};
+        inst.health_checks.clear();
         inst.readiness = {};
         inst.kill_sent_at.reset();
         inst.unreachable_since.reset();
@@ -416,8 +417,10 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
       status.labels.begin(), status.labels.end(),
       [](const model::Label& l) { return l.key == healthchecks::kConsecutiveFailuresLabel; });
   healthchecks::State next = inst.health;
+  std::vector<healthchecks::State> next_checks = inst.health_checks;
   if (detailed) {
     next = healthchecks::FromLabels(status.labels, status.healthy);
+    next_checks = healthchecks::IndexedFromLabels(status.labels);
   } else {
     next.healthy = status.healthy;
   }
@@ -437,9 +440,11 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
                                    .timestamp = now},
         out);
   }
-  if (next == inst.health) return false;
+  if (next == inst.health && next_checks == inst.health_checks) return false;
   const healthchecks::State before = inst.health;
+  const std::vector<healthchecks::State> before_checks = std::move(inst.health_checks);
   inst.health = next;
+  inst.health_checks = std::move(next_checks);
   if (app == nullptr) return true;
   if (next.healthy != before.healthy) {
     PublishEvent(HealthStatusChangedEvent{.app_id = inst.app_id,
@@ -449,13 +454,25 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
                                           .timestamp = now},
                  out);
   }
-  if (next.healthy == false && next.consecutive_failures > before.consecutive_failures &&
-      !app->health_checks.empty()) {
+  // One failed_health_check_event per counted failure, naming the check that failed.
+  auto failed = [&](size_t index) {
+    if (index >= app->health_checks.size()) return;
     PublishEvent(FailedHealthCheckEvent{.app_id = inst.app_id,
                                         .instance_id = inst.id,
-                                        .health_check = app->health_checks.front(),
+                                        .health_check = app->health_checks[index],
                                         .timestamp = now},
                  out);
+  };
+  if (!inst.health_checks.empty()) {
+    for (size_t i = 0; i < inst.health_checks.size(); ++i) {
+      const int earlier = i < before_checks.size() ? before_checks[i].consecutive_failures : 0;
+      if (inst.health_checks[i].healthy == false &&
+          inst.health_checks[i].consecutive_failures > earlier) {
+        failed(i);
+      }
+    }
+  } else if (next.healthy == false && next.consecutive_failures > before.consecutive_failures) {
+    failed(0);
   }
   return true;
 }
@@ -569,6 +586,7 @@ void ServiceScheduler::OnStatus(const model::TaskStatus& status, Timestamp now, 
   inst.agent_attributes.clear();
   inst.host_ports.clear();
   inst.health = {};
+  inst.health_checks.clear();
   inst.readiness = {};
   inst.kill_sent_at.reset();
   SetCondition(inst, Condition::kScheduled, now, out);
@@ -1474,10 +1492,10 @@ TaskView ServiceScheduler::TaskViewOf(const Instance& instance) const {
     t.service_ports = ServicePorts(*app);
   }
   t.role = instance.role.empty() ? "*" : instance.role;
-  if (instance.health.healthy.has_value()) {
-    const healthchecks::State& h = instance.health;
+  // One result per check (Marathon's healthCheckResults), once the executor has reported.
+  auto add = [&](const healthchecks::State& h) {
     t.health_check_results.push_back(TaskHealthResult{
-        .alive = *h.healthy,
+        .alive = h.healthy.value_or(false),
         .consecutive_failures = h.consecutive_failures,
         .first_success = h.first_success,
         .last_success = h.last_success,
@@ -1485,6 +1503,11 @@ TaskView ServiceScheduler::TaskViewOf(const Instance& instance) const {
         .last_failure_cause = h.last_failure_cause.empty()
                                   ? std::nullopt
                                   : std::optional<std::string>(h.last_failure_cause)});
+  };
+  if (!instance.health_checks.empty()) {
+    for (const healthchecks::State& h : instance.health_checks) add(h);
+  } else if (instance.health.healthy.has_value()) {
+    add(instance.health);
   }
   return t;
 }

@@ -115,6 +115,8 @@ struct Instance : InstanceView {
   // The executor's last health report (TaskStatus.healthy and the details in its labels);
   // healthy unset until the first one.
   healthchecks::State health;
+  // With several health checks: each one's own state, in the app's order (empty with one).
+  std::vector<healthchecks::State> health_checks;
   // The executor's last readiness report (for apps with a readiness check).
   healthchecks::Readiness readiness;
   std::vector<int> host_ports;

@@ -233,6 +233,12 @@ void WriteInstance(JsonWriter& w, const Instance& i) {
     // The details as the executor's labels carried them (healthchecks::ToLabels).
     w.Key("health").StartObject();
     for (const model::Label& l : healthchecks::ToLabels(i.health)) w.Key(l.key).String(*l.value);
+    // With several checks, each one's own (healthchecks::IndexedLabels).
+    for (size_t k = 0; k < i.health_checks.size(); ++k) {
+      for (const model::Label& l : healthchecks::IndexedLabels(i.health_checks[k], k)) {
+        w.Key(l.key).String(*l.value);
+      }
+    }
     w.EndObject();
   }
   if (i.readiness != healthchecks::Readiness{}) {
@@ -284,6 +290,7 @@ absl::Status ReadInstance(const JsonNode& n, Instance* out) {
   model::Labels labels;
   for (auto& [k, v] : health) labels.push_back(model::Label{k, v});
   out->health = healthchecks::FromLabels(labels, healthy);
+  out->health_checks = healthchecks::IndexedFromLabels(labels);
   std::map<std::string, std::string> readiness;
   RETURN_IF_ERROR(api::Opt(n, "readiness", &readiness, ReadStringMap));
   model::Labels readiness_labels;

@@ -13,6 +13,8 @@ healthCheckResults, the app's tasksHealthy/tasksUnhealthy and /v2/deployments, t
 2. TCP on $PORT0 (python3 -m http.server): healthy.
 3. COMMAND `test -f ok` in the sandbox of a task that touched `ok`: healthy; COMMAND `false` with
    maxConsecutiveFailures 0: unhealthy, failures counted, never killed.
+3b. Two checks on one app (TCP and COMMAND `test ! -f sick`): both results show, the task is
+   healthy when both pass, and creating `sick` gets it killed, lastTaskFailure naming the check.
 4. A deployment waits for health: an HTTP check on a port nothing listens on keeps the app's
    deployment in /v2/deployments while its task runs.
 5. A readiness check (portName http-api, /ready answering 503 until a file `ready` exists in the
@@ -269,6 +271,37 @@ def command(port):
     delete(port, "/cmd-false")
 
 
+def several_checks(port, work):
+    """An app with two checks, TCP and COMMAND, as Marathon allows: both run next to the task,
+    each has its healthCheckResults entry, and the COMMAND one alone kills the task."""
+    create(port, {"id": "/pair", "cmd": f"exec python3 -c '{HEALTH_SERVER}'", "healthChecks": [
+        dict(TIMINGS, protocol="TCP", portIndex=0, maxConsecutiveFailures=3),
+        dict(TIMINGS, protocol="COMMAND", command={"value": "test ! -f sick"},
+             maxConsecutiveFailures=2)]})
+
+    def both_healthy():
+        t = one_task(port, "/pair")
+        results = (t or {}).get("healthCheckResults") or []
+        a = app(port, "/pair")
+        return t if (len(results) == 2 and all(r["alive"] for r in results) and a and
+                     a["tasksHealthy"] == 1 and not deployments_of(port, "/pair")) else None
+    first = wait_until(both_healthy, "/pair running with both checks passing")
+    sandbox = wait_until(lambda: sandbox_of(work, first["id"]), "the sandbox of /pair")
+    open(os.path.join(sandbox, "sick"), "w").close()
+
+    def replaced():
+        t = one_task(port, "/pair")
+        return t if t and t["id"] != first["id"] else None
+    wait_until(replaced, "/pair killed for its COMMAND check and replaced")
+    failure = app(port, "/pair").get("lastTaskFailure") or {}
+    message = failure.get("message", "")
+    check(failure.get("taskId") == first["id"] and
+          "Health check failed 2 times in a row" in message and
+          "(health check 2 of 2, COMMAND)" in message,
+          f"lastTaskFailure names the failing check ({failure})")
+    delete(port, "/pair")
+
+
 def deployment_waits(port):
     create(port, {"id": "/never", "cmd": "exec sleep 3600", "healthChecks": [
         dict(TIMINGS, protocol="HTTP", path="/", portIndex=0, maxConsecutiveFailures=0)]})
@@ -368,6 +401,7 @@ def main():
             http_on_demand(up.http_port, up.work)
             tcp(up.http_port)
             command(up.http_port)
+            several_checks(up.http_port, up.work)
             deployment_waits(up.http_port)
             readiness(up.http_port, up.work)
             lifecycle(up.http_port, up.work)
@@ -376,7 +410,7 @@ def main():
         finally:
             if events:
                 events.close()
-    print(f"7 passed, 0 failed ({time.monotonic() - started:.1f} s)")
+    print(f"8 passed, 0 failed ({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@
 // lastTaskFailure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/api/json_model.h"
 #include "healthchecks/readiness.h"
 #include "healthchecks/tracker.h"
 #include "marathonlike/service_scheduler.h"
@@ -110,6 +112,64 @@ TEST(SchedulerHealthTest, ADeploymentWaitsForHealthAndReportsBecomeResultsAndEve
   // The same report again (a repeated update) changes nothing.
   h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(task_id, bad)}, h.now));
   EXPECT_EQ(h.Count("failed_health_check_event"), 1);
+}
+
+TEST(SchedulerHealthTest, SeveralChecksAllRunAtTheEdgeAndEachHasItsResult) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  AppDefinition app = CheckedApp(1);
+  AppHealthCheck command;
+  command.protocol = "COMMAND";
+  command.command = "test -f ok";
+  command.max_consecutive_failures = 5;
+  app.health_checks.push_back(command);
+  h.PutApp(app);
+  h.Offer();
+  ASSERT_EQ(h.launched.size(), 1u);
+  // The first in TaskInfo.health_check, the other in the label the executor reads.
+  const model::TaskInfo& task = h.launched[0];
+  ASSERT_TRUE(task.health_check);
+  EXPECT_EQ(task.health_check->type, model::HealthCheck::Type::kHttp);
+  auto more = std::find_if(task.labels.begin(), task.labels.end(), [](const model::Label& l) {
+    return l.key == api::kMoreHealthChecksLabel;
+  });
+  ASSERT_NE(more, task.labels.end());
+  absl::StatusOr<std::vector<model::HealthCheck>> others = api::ParseHealthChecks(*more->value);
+  ASSERT_TRUE(others.ok()) << others.status();
+  ASSERT_EQ(others->size(), 1u);
+  EXPECT_EQ((*others)[0].type, model::HealthCheck::Type::kCommand);
+  EXPECT_EQ((*others)[0].command->value, "test -f ok");
+  EXPECT_EQ((*others)[0].consecutive_failures, 5u);
+  h.RunAll();
+
+  // The executor's report: the HTTP check passes, the COMMAND one failed once.
+  healthchecks::State http;
+  http.healthy = true;
+  http.first_success = http.last_success = h.now;
+  healthchecks::State cmd = http;
+  cmd.healthy = false;
+  cmd.consecutive_failures = 1;
+  cmd.last_failure = h.now;
+  cmd.last_failure_cause = "exited with status 1";
+  model::TaskStatus st = Report(task.task_id.value(), http);
+  st.healthy = false;
+  for (auto [state, index] : {std::pair{http, 0}, std::pair{cmd, 1}}) {
+    for (model::Label& l : healthchecks::IndexedLabels(state, index)) st.labels.push_back(l);
+  }
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{st}, h.now));
+  const AppDefinition* stored = FindApp(h.scheduler.root(), "/web");
+  EXPECT_EQ(h.scheduler.CountsOf(*stored).unhealthy, 1) << "healthy only when all are";
+  EXPECT_EQ(h.scheduler.deployments().size(), 1u);
+  EXPECT_EQ(h.Count("failed_health_check_event"), 1) << "the COMMAND check's failure";
+  const Instance* i = h.scheduler.FindByTaskId(task.task_id.value());
+  TaskView view = h.scheduler.TaskViewOf(*i);
+  ASSERT_EQ(view.health_check_results.size(), 2u);
+  EXPECT_TRUE(view.health_check_results[0].alive);
+  EXPECT_FALSE(view.health_check_results[1].alive);
+  EXPECT_EQ(view.health_check_results[1].last_failure_cause, "exited with status 1");
+  // Durable: the stored instance keeps both.
+  EXPECT_EQ(i->health_checks, (std::vector<healthchecks::State>{http, cmd}));
 }
 
 TEST(SchedulerHealthTest, ATaskKilledForItsHealthIsReplacedAndLastTaskFailureSaysWhy) {

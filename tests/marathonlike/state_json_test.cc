@@ -113,6 +113,9 @@ Instance RichInstance() {
   i.health.first_success = Timestamp::FromNanoseconds(1'700'000'001'000'000'000);
   i.health.last_failure = Timestamp::FromNanoseconds(1'700'000'009'000'000'000);
   i.health.last_failure_cause = "HTTP 503";
+  i.health_checks = {i.health, healthchecks::State{}};
+  i.health_checks[1].healthy = true;
+  i.health_checks[1].last_success = Timestamp::FromNanoseconds(1'700'000'009'000'000'000);
   i.host_ports = {31000, 31001};
   i.role = "prod";
   i.unreachable_since = Ms(1444737700000);
