@@ -88,6 +88,19 @@ bool Tracker::ShouldKill() const {
          state_.consecutive_failures >= policy_.max_consecutive_failures;
 }
 
+bool Tracker::ReportDue(Timestamp now) const {
+  if (!reported_) return true;
+  if (state_ == *reported_) return false;
+  if (state_.healthy != reported_->healthy || ShouldKill()) return true;
+  if (policy_.max_consecutive_failures > 0) return true;
+  return now - reported_at_ >= kRepeatedFailureReportPeriod;
+}
+
+void Tracker::Reported(Timestamp now) {
+  reported_ = state_;
+  reported_at_ = now;
+}
+
 model::Labels ToLabels(const State& state) {
   model::Labels out;
   auto add = [&](const char* key, std::string value) {

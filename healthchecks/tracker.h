@@ -75,12 +75,25 @@ class Tracker {
   // The task reached max_consecutive_failures (never with 0).
   bool ShouldKill() const;
 
+  // Whether the State, changed by Record, must be reported now (each report is a status update
+  // through the agent, the master and the scheduler): always the first one, a new verdict
+  // (healthy <-> unhealthy) and a kill; one more failure of a task already reported unhealthy
+  // only while its failures can still kill it (the countdown shows in healthCheckResults), or
+  // once kRepeatedFailureReportPeriod has passed since the last report. So a check that never
+  // kills (max_consecutive_failures 0) and fails for a day sends an update every 30 s, not one
+  // per probe; the next report carries the latest count. Call Reported(now) after reporting.
+  static constexpr Duration kRepeatedFailureReportPeriod = Duration::Seconds(30);
+  bool ReportDue(Timestamp now) const;
+  void Reported(Timestamp now);
+
  private:
   Policy policy_;
   Timestamp started_;
   Timestamp next_probe_at_;
   std::optional<Timestamp> probe_started_;
   State state_;
+  std::optional<State> reported_;  // the last State reported, and when
+  Timestamp reported_at_;
 };
 
 // The State as TaskStatus labels (so a status update carries it to the scheduler; `healthy`

@@ -137,7 +137,8 @@ void HealthChecker::OnResult(const io::ProbeResult& result) {
   }
   if (cause.empty()) cause = "failed";
   const bool changed = tracker_.Record(outcome, cause, now);
-  if (changed) {
+  if (changed && tracker_.ReportDue(now)) {
+    tracker_.Reported(now);
     const healthchecks::State& s = tracker_.state();
     executor::in::HealthChanged h;
     h.healthy = s.healthy.value_or(false);

@@ -89,6 +89,34 @@ TEST(TrackerTest, ZeroMaxFailuresNeverKills) {
   EXPECT_FALSE(tr.ShouldKill());
 }
 
+// What the executor sends as status updates: each report is one.
+TEST(TrackerTest, ReportsVerdictsAndTheKillCountdownButThinsEndlessFailures) {
+  // Probes every 2 s; a report is sent whenever one is due.
+  auto reports = [](Tracker& tr, int from, int to, Outcome outcome) {
+    int n = 0;
+    for (int t = from; t < to; t += 2) {
+      if (Probe(tr, t, outcome) && tr.ReportDue(At(t))) {
+        tr.Reported(At(t));
+        ++n;
+      }
+    }
+    return n;
+  };
+  // Never kills: the first failure is reported (a new verdict), then one every 30 s.
+  Tracker never(Fast(0), kStart);
+  EXPECT_EQ(reports(never, 11, 13, Outcome::kHealthy), 1);
+  EXPECT_EQ(reports(never, 13, 15, Outcome::kUnhealthy), 1) << "healthy -> unhealthy at once";
+  EXPECT_EQ(reports(never, 15, 15 + 300, Outcome::kUnhealthy), 10)
+      << "300 s of failures every 2 s: 150 probes, a report every 30 s";
+  EXPECT_EQ(never.state().consecutive_failures, 151) << "the count itself is exact";
+  EXPECT_EQ(reports(never, 315, 317, Outcome::kHealthy), 1) << "recovery at once";
+  // Kills at 3: every failure of the countdown is reported, and the kill.
+  Tracker kills(Fast(3), kStart);
+  EXPECT_EQ(reports(kills, 11, 13, Outcome::kHealthy), 1);
+  EXPECT_EQ(reports(kills, 13, 19, Outcome::kUnhealthy), 3);
+  EXPECT_TRUE(kills.ShouldKill());
+}
+
 TEST(TrackerTest, RepeatedSuccessIsNotAChangeButFlappingIs) {
   Tracker tr(Fast(), kStart);
   EXPECT_TRUE(Probe(tr, 11, Outcome::kHealthy));
