@@ -44,6 +44,7 @@ namespace {
 using atl::Duration;
 using atl::bench::PeakRssMb;
 using atl::bench::Print;
+using atl::bench::SpawnCpuSeconds;
 namespace io = atl::io;
 
 double ThreadCpuSeconds() {
@@ -74,31 +75,6 @@ double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
-// CPU seconds (ours + children's) per posix_spawn + waitpid of /bin/true.
-double SpawnCpuSeconds(int n) {
-  rusage before_self{}, before_children{}, after_self{}, after_children{};
-  getrusage(RUSAGE_SELF, &before_self);
-  getrusage(RUSAGE_CHILDREN, &before_children);
-  char arg0[] = "/bin/true";
-  char* argv[] = {arg0, nullptr};
-  for (int i = 0; i < n; ++i) {
-    pid_t pid = 0;
-    if (posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) return 0;
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
-  getrusage(RUSAGE_SELF, &after_self);
-  getrusage(RUSAGE_CHILDREN, &after_children);
-  auto secs = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  const double cpu = secs(after_self.ru_utime) - secs(before_self.ru_utime) +
-                     secs(after_self.ru_stime) - secs(before_self.ru_stime) +
-                     secs(after_children.ru_utime) - secs(before_children.ru_utime) +
-                     secs(after_children.ru_stime) - secs(before_children.ru_stime);
-  return cpu / n;
 }
 
 }  // namespace

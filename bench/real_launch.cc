@@ -22,6 +22,14 @@
 // sees TASK_RUNNING. An Atoll command task costs two processes: `atoll executor` (the command
 // executor, which speaks HTTP to the agent) and the task.
 //
+// --health-checks (issue: "1,000 tasks with HTTP health checks every second: CPU used by all
+// executors for checking < 25% of one core, checks per second, and the jitter of checks when
+// 100 endpoints hang, p99 < 50 ms for the others"): no raw baseline and no paced phase; each task
+// serves HTTP on its own port (real_launch_task with BENCH_HTTP_PORT; the first --hanging never
+// answer) and carries an HTTP health check, run by its executor. After the burst, a warm-up and
+// a measured window (RunHealthChecks), then the same clean-up, then a process per check as the
+// peer.
+//
 // Prints `name value unit` lines; lines starting with '#' are notes.
 #include <fcntl.h>
 #include <pwd.h>
@@ -76,6 +84,7 @@ extern char** environ;
 namespace {
 
 using atl::bench::Print;
+using atl::bench::SpawnCpuSeconds;
 
 namespace fs = std::filesystem;
 namespace api = atl::api;
@@ -103,11 +112,29 @@ struct Flags {
   double allocation_interval_ms = 20;
   double timeout = 180;
   std::string log_level = "warn";
+  // --health-checks: every task serves HTTP on its own port and carries an HTTP health check
+  // (run by its executor); see RunHealthChecks.
+  bool health_checks = false;
+  bool without_checks = false;  // the same tasks and servers, no health_check: the idle baseline
+  int hanging = 100;            // the first tasks' endpoints accept and never answer
+  double health_seconds = 20;
+  double health_warmup_seconds = 5;
+  double health_interval_ms = 1000;
+  double health_timeout_ms = 500;
+  double health_grace_seconds = 5;
+  int port_base = 20000;
 };
 
 int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The clock real_launch_task stamps request arrivals with.
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -169,6 +196,18 @@ double ProcCpuSeconds(pid_t pid) {
   return ns / 1e9;
 }
 
+// The same for all of a process's threads (/proc/<pid>/schedstat counts the main thread only).
+double ProcessCpuSeconds(pid_t pid) {
+  double seconds = 0;
+  std::error_code ec;
+  for (const auto& thread : fs::directory_iterator(StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream in(thread.path() / "schedstat");
+    double ns = 0;
+    if (in >> ns) seconds += ns / 1e9;
+  }
+  return seconds;
+}
+
 double SelfCpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -206,6 +245,14 @@ bool RunUntil(io::EventLoop& loop, const std::function<bool()>& done, Duration t
   if (poll != 0) loop.Cancel(poll);
   loop.Cancel(safety);
   return held;
+}
+
+// Runs `loop` for `duration`, with no other timer of ours (RunUntil's 1 ms poll would be counted
+// in this process's CPU).
+void RunFor(io::EventLoop& loop, Duration duration) {
+  io::EventLoop::TimerId stop = loop.RunAfter(duration, [&] { loop.Stop(); });
+  loop.Run();
+  loop.Cancel(stop);
 }
 
 // Waits (sleeping 1 ms) until every path exists or `timeout_s` passes; returns how many exist.
@@ -395,6 +442,9 @@ class Launcher : public api::Scheduler {
   std::vector<std::string> failures;  // terminal updates and errors
   bool subscribed = false;
   int accepts = 0;
+  // Health: what the executors reported (TASK_RUNNING with `healthy`), by task id and in all.
+  std::map<std::string, bool> ever_healthy, ever_unhealthy;
+  int64_t healthy_updates = 0, unhealthy_updates = 0;
 
   // Starts the paced phase (offers were suppressed once the burst was launched).
   void StartPaced(api::SchedulerDriver* driver) {
@@ -416,14 +466,24 @@ class Launcher : public api::Scheduler {
     for (const model::Offer& offer : offers) {
       model::Scalar cpus_left = offer.resources.GetScalar("cpus");
       model::Scalar mem_left = offer.resources.GetScalar("mem");
+      model::Ranges ports_left = offer.resources.GetRanges("ports");
       std::vector<model::TaskInfo> launch;
-      auto fits = [&] { return cpus_left >= cpus && mem_left >= mem; };
+      auto fits = [&] {
+        return cpus_left >= cpus && mem_left >= mem && (!f_.health_checks || !ports_left.empty());
+      };
       if (phase_ == Phase::kBurst) {
         while (static_cast<int>(burst_ids.size()) < f_.tasks && fits() &&
                (f_.per_offer == 0 || static_cast<int>(launch.size()) < f_.per_offer)) {
           std::string id = StrCat("burst-", burst_ids.size());
+          const bool hanging = static_cast<int>(burst_ids.size()) < f_.hanging;
           burst_ids.push_back(id);
           launch.push_back(MakeTask(offer, id));
+          if (f_.health_checks) {
+            // One port per task, the lowest left in the offer.
+            model::Ranges port = ports_left.TakeLowest(1);
+            ports_left.Subtract(port);
+            AddServer(&launch.back(), offer, port, hanging);
+          }
           cpus_left -= cpus;
           mem_left -= mem;
         }
@@ -469,6 +529,15 @@ class Launcher : public api::Scheduler {
         ++burst_running;
       }
     }
+    if (status.reason == model::TaskStatusReason::kTaskHealthCheckStatusUpdated && status.healthy) {
+      if (*status.healthy) {
+        ever_healthy[status.task_id.value()] = true;
+        ++healthy_updates;
+      } else {
+        ever_unhealthy[status.task_id.value()] = true;
+        ++unhealthy_updates;
+      }
+    }
     if (model::IsTerminal(status.state) && !stopping) {
       failures.push_back(StrCat(status.task_id.value(), " ", model::TaskStateName(status.state),
                                 ": ", status.message));
@@ -500,6 +569,31 @@ class Launcher : public api::Scheduler {
     command.arguments = {"real_launch_task", "exec_ts", "600"};
     task.command = std::move(command);
     return task;
+  }
+
+  // Makes `task` an HTTP server on `port` (real_launch_task's BENCH_HTTP_PORT mode), hanging or
+  // answering, with an HTTP health check of that port unless --without-checks.
+  void AddServer(model::TaskInfo* task, const model::Offer& offer, const model::Ranges& port,
+                 bool hanging) const {
+    model::Resources ports{model::Resource::MakeRanges("ports", port)};
+    task->resources.Add(offer.allocation_role ? ports.AllocatedTo(*offer.allocation_role) : ports);
+    const uint32_t number = static_cast<uint32_t>(port.ranges().front().begin);
+    model::Environment env;
+    env.variables.push_back({"BENCH_HTTP_PORT", StrCat(number)});
+    if (hanging) env.variables.push_back({"BENCH_HTTP_HANG", "1"});
+    task->command->environment = std::move(env);
+    if (f_.without_checks) return;
+    model::HealthCheck check;
+    check.type = model::HealthCheck::Type::kHttp;
+    check.http = model::HealthCheck::Http{"http", number, "/health", {}, false};
+    check.delay_seconds = 0;
+    check.interval_seconds = f_.health_interval_ms / 1e3;
+    check.timeout_seconds = f_.health_timeout_ms / 1e3;
+    // Failures before the first success within the grace period are ignored (a server not yet
+    // listening); after it the hanging endpoints' timeouts count, one update each.
+    check.grace_period_seconds = f_.health_grace_seconds;
+    check.consecutive_failures = 0;  // never kill: the hanging tasks stay and keep being probed
+    task->health_check = std::move(check);
   }
 
   const Flags& f_;
@@ -576,6 +670,158 @@ bool Alive(pid_t pid) {
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   size_t paren = stat.rfind(')');
   return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// An Atoll task's processes: its executor, and where its task stamped exec_ts (the sandbox).
+struct Proc {
+  pid_t executor = 0;
+  std::string stamp;
+};
+
+// ---------------------------------------------------------------------------------------------
+// 3h. --health-checks: every task is an HTTP server and its executor checks it every interval.
+// After a warm-up, a window of --health-seconds: the CPU of all executors (the checkers, each in
+// its own process as on a real agent), of the tasks (the servers) and of this process (master,
+// agent, framework: the status updates the checks cause); the requests that reached the servers
+// (logged by real_launch_task with their CLOCK_MONOTONIC arrival), and for the answering ones
+// the gaps between consecutive arrivals against the interval: how late checks came, the measure
+// of whether the hanging endpoints disturb the others.
+
+struct HealthResult {
+  double checks_per_second = 0;  // requests that arrived at all servers
+  double executors_cpu_percent = 0;
+};
+
+HealthResult RunHealthChecks(const Flags& f, io::EventLoop& loop, const Launcher& launcher,
+                             const std::map<std::string, Proc>& procs) {
+  {
+    std::ifstream in("/proc/loadavg");
+    std::string load;
+    std::getline(in, load);
+    Note(StrCat("load average when all tasks run: ", load));
+  }
+  // By task, in launch order (the first --hanging hang); the executors split the same way, since
+  // a hanging endpoint's executor also sends an update per failure.
+  std::vector<pid_t> executors, hanging_executors, servers;
+  std::vector<std::string> request_logs;
+  std::vector<bool> hanging;
+  for (const std::string& id : launcher.burst_ids) {
+    auto p = procs.find(id);
+    if (p == procs.end()) continue;
+    const bool is_hanging = static_cast<int>(hanging.size()) < f.hanging;
+    int64_t ns = 0;
+    pid_t pid = 0;
+    if (p->second.executor > 0) {
+      (is_hanging ? hanging_executors : executors).push_back(p->second.executor);
+    }
+    if (ReadStamp(p->second.stamp, &ns, &pid)) servers.push_back(pid);
+    const std::string& stamp = p->second.stamp;
+    request_logs.push_back(stamp.substr(0, stamp.rfind('/')) + "/requests");
+    hanging.push_back(is_hanging);
+  }
+  auto sum_cpu = [](const std::vector<pid_t>& pids) {
+    double seconds = 0;
+    for (pid_t pid : pids) seconds += ProcessCpuSeconds(pid);
+    return seconds;
+  };
+  RunFor(loop, Duration::FromSecondsDouble(f.health_warmup_seconds));
+
+  // The window. Each end reads the clock first, then the CPU counters in the same order, so the
+  // few ms the reads take shift both ends alike.
+  const int64_t window_start = MonotonicNs();
+  const double executors_cpu_before = sum_cpu(executors);
+  const double hanging_executors_cpu_before = sum_cpu(hanging_executors);
+  const double servers_cpu_before = sum_cpu(servers);
+  const double self_cpu_before = SelfCpuSeconds();
+  const int64_t healthy_before = launcher.healthy_updates;
+  const int64_t unhealthy_before = launcher.unhealthy_updates;
+  RunFor(loop, Duration::FromSecondsDouble(f.health_seconds));
+  const int64_t window_end = MonotonicNs();
+  const double answering_executors_cpu = sum_cpu(executors) - executors_cpu_before;
+  const double hanging_executors_cpu = sum_cpu(hanging_executors) - hanging_executors_cpu_before;
+  const double executors_cpu = answering_executors_cpu + hanging_executors_cpu;
+  const double servers_cpu = sum_cpu(servers) - servers_cpu_before;
+  const double self_cpu = SelfCpuSeconds() - self_cpu_before;
+  const double healthy_updates = static_cast<double>(launcher.healthy_updates - healthy_before);
+  const double unhealthy_updates =
+      static_cast<double>(launcher.unhealthy_updates - unhealthy_before);
+  const double window = static_cast<double>(window_end - window_start) / 1e9;
+
+  // Arrivals in the window, and the gaps between consecutive ones at each answering server.
+  const double interval_ms = f.health_interval_ms;
+  int64_t answered = 0, hung = 0, late_gaps = 0;
+  int silent = 0;  // servers that saw no request in the window
+  std::vector<double> lateness_ms;
+  for (size_t i = 0; i < request_logs.size(); ++i) {
+    std::ifstream in(request_logs[i]);
+    long long ns = 0, previous = 0;
+    int64_t count = 0;
+    while (in >> ns) {
+      if (ns < window_start || ns > window_end) continue;
+      ++count;
+      if (!hanging[i] && previous != 0) {
+        const double late = static_cast<double>(ns - previous) / 1e6 - interval_ms;
+        lateness_ms.push_back(late);
+        if (late > 50) ++late_gaps;
+      }
+      previous = ns;
+    }
+    if (count == 0) ++silent;
+    (hanging[i] ? hung : answered) += count;
+  }
+  const int answering_tasks = static_cast<int>(request_logs.size()) - std::min(f.hanging, f.tasks);
+  int healthy_tasks = 0, unhealthy_tasks = 0, healthy_hanging = 0, unhealthy_answering = 0;
+  for (size_t i = 0; i < launcher.burst_ids.size(); ++i) {
+    const std::string& id = launcher.burst_ids[i];
+    const bool is_hanging = static_cast<int>(i) < f.hanging;
+    if (launcher.ever_healthy.contains(id)) {
+      ++healthy_tasks;
+      if (is_hanging) ++healthy_hanging;
+    }
+    if (launcher.ever_unhealthy.contains(id)) {
+      ++unhealthy_tasks;
+      if (!is_hanging) ++unhealthy_answering;
+    }
+  }
+  int64_t rss_kb = 0, pss_kb = 0;
+  std::vector<pid_t> all_executors = executors;
+  all_executors.insert(all_executors.end(), hanging_executors.begin(), hanging_executors.end());
+  for (pid_t pid : all_executors) {
+    rss_kb += ProcKb(StrCat("/proc/", pid, "/status"), "VmRSS").value_or(0);
+    pss_kb += ProcKb(StrCat("/proc/", pid, "/smaps_rollup"), "Pss").value_or(0);
+  }
+
+  const double checks = static_cast<double>(answered + hung);
+  Print("health_window", window, "s");
+  Print("health_tasks_answering", answering_tasks, "count");
+  Print("health_tasks_hanging", std::min(f.hanging, f.tasks), "count");
+  Print("health_checks_per_second", checks / window, "checks/s");
+  Print("health_checks_answering_per_second", static_cast<double>(answered) / window, "checks/s");
+  Print("health_checks_hanging_per_second", static_cast<double>(hung) / window, "checks/s");
+  Print("health_tasks_without_checks_in_window", silent, "count");
+  Print("health_executors_cpu_percent", executors_cpu / window * 100.0, "%");
+  if (checks > 0) {
+    Print("health_executor_cpu_per_check_us", executors_cpu / checks * 1e6, "us");
+  }
+  Print("health_executor_cpu_per_second_answering_us",
+        answering_executors_cpu / window / std::max<size_t>(1, executors.size()) * 1e6, "us");
+  Print("health_executor_cpu_per_second_hanging_us",
+        hanging_executors_cpu / window / std::max<size_t>(1, hanging_executors.size()) * 1e6, "us");
+  Print("health_servers_cpu_percent", servers_cpu / window * 100.0, "%");
+  Print("health_self_cpu_percent", self_cpu / window * 100.0, "%");
+  PrintSummary("health_check_lateness", lateness_ms);
+  Print("health_check_gaps", static_cast<double>(lateness_ms.size()), "count");
+  Print("health_check_gaps_over_interval_plus_50ms", static_cast<double>(late_gaps), "count");
+  Print("health_updates_healthy_per_second", healthy_updates / window, "updates/s");
+  Print("health_updates_unhealthy_per_second", unhealthy_updates / window, "updates/s");
+  Print("health_tasks_reported_healthy", healthy_tasks, "count");
+  Print("health_tasks_reported_unhealthy", unhealthy_tasks, "count");
+  Print("health_hanging_tasks_reported_healthy", healthy_hanging, "count");
+  Print("health_answering_tasks_reported_unhealthy", unhealthy_answering, "count");
+  Print("health_executors_rss_total", static_cast<double>(rss_kb) / 1024.0, "MiB");
+  Print("health_executors_pss_total", static_cast<double>(pss_kb) / 1024.0, "MiB");
+  Note("executors' CPU is all they did in the window: checks, and the status updates of changes");
+  return {checks / window, executors_cpu / window * 100.0};
 }
 
 int Run(const Flags& f) {
@@ -682,10 +928,15 @@ int Run(const Flags& f) {
   const int all_tasks = f.tasks + f.paced_tasks;
   // What the master offers: the tasks only. The command executor's 0.1 cpus / 32 MB are added
   // by the agent to each container's cgroup limits, not charged in offers.
+  // --health-checks: a port per task, below the ephemeral range (32768-) so no outgoing
+  // connection takes one first.
+  const std::string ports = f.health_checks
+                                ? StrCat("[", f.port_base, "-", f.port_base + all_tasks - 1, "]")
+                                : std::string("[31000-31099]");
   const std::string resources =
       StrCat("cpus:", std::ceil(all_tasks * f.cpus) + 1,
              ";mem:", static_cast<int64_t>(std::ceil(all_tasks * f.mem)) + 128,
-             ";disk:1024;ports:[31000-31099]");
+             ";disk:1024;ports:", ports);
   agent_options.info.resources = *model::Resources::Parse(resources);
   agent_options.atoll_binary = f.atoll;
   agent_options.cgroups = f.isolation == "cgroups";
@@ -740,10 +991,6 @@ int Run(const Flags& f) {
   }
 
   // 4. Stamps and memory. Every executor's sandbox holds its task's exec_ts.
-  struct Proc {
-    pid_t executor = 0;
-    std::string stamp;
-  };
   std::map<std::string, Proc> procs;  // by task id
   auto collect = [&] {
     for (const auto& view : agent->agent().executors()) {
@@ -848,6 +1095,15 @@ int Run(const Flags& f) {
     Note("self = this one process: the master, the agent, the framework and the ballast");
   }
 
+  HealthResult health;
+  if (exit_code == 0 && f.health_checks) {
+    health = RunHealthChecks(f, loop, launcher, procs);
+    if (!launcher.failures.empty()) {
+      for (const std::string& m : launcher.failures) std::fprintf(stderr, "  %s\n", m.c_str());
+      exit_code = 1;
+    }
+  }
+
   // The paced phase: one ACCEPT at a time on the loaded agent.
   if (exit_code == 0 && f.paced_tasks > 0) {
     loop.Post([&] { launcher.StartPaced(driver.get()); });
@@ -913,6 +1169,16 @@ int Run(const Flags& f) {
   Print("atoll_tasks_surviving_stop", survivors, "count");
   if (cgroups_left > 0) Note(StrCat(cgroups_left, " cgroup directories could not be removed"));
   if (survivors > 0) exit_code = 1;
+  if (health.checks_per_second > 0) {
+    // The peer, on the now quiet box: a process per check (Mesos's native checks run a helper per
+    // probe; /bin/true is its floor) at the rate the executors checked.
+    const double spawn_cpu = SpawnCpuSeconds(300);
+    const double spawn_percent = spawn_cpu * health.checks_per_second * 100;
+    Print("process_per_check_cpu_us", spawn_cpu * 1e6, "us");
+    Print("process_per_check_cpu_percent_at_this_rate", spawn_percent, "%");
+    Print("ratio_executors_cpu_over_process_per_check",
+          health.executors_cpu_percent / std::max(1e-9, spawn_percent), "x");
+  }
   if (!f.keep_work_dir) {
     std::error_code ec;
     fs::remove_all(work, ec);
@@ -959,7 +1225,34 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", f.timeout, "Seconds per phase before giving up")
       ->capture_default_str();
   app.add_option("--log-level", f.log_level, "Log level")->capture_default_str();
+  app.add_flag("--health-checks", f.health_checks,
+               "Tasks serve HTTP and are health-checked by their executors; measures the checks "
+               "(no raw baseline, no paced phase)");
+  app.add_flag("--without-checks", f.without_checks,
+               "With --health-checks: the same servers without a health_check (idle executors)");
+  app.add_option("--hanging", f.hanging, "With --health-checks: endpoints that never answer")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--health-seconds", f.health_seconds, "Measured window (s)")
+      ->capture_default_str();
+  app.add_option("--health-warmup-seconds", f.health_warmup_seconds,
+                 "Wait after all tasks are RUNNING before the window (s)")
+      ->capture_default_str();
+  app.add_option("--health-interval-ms", f.health_interval_ms, "Health check interval (ms)")
+      ->capture_default_str();
+  app.add_option("--health-timeout-ms", f.health_timeout_ms, "Health check timeout (ms)")
+      ->capture_default_str();
+  app.add_option("--health-grace-seconds", f.health_grace_seconds,
+                 "Health check grace period (s): failures before it and the first success do "
+                 "not count")
+      ->capture_default_str();
+  app.add_option("--port-base", f.port_base, "With --health-checks: the first task's port")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (f.health_checks) {
+    f.only_atoll = true;
+    f.paced_tasks = 0;
+  }
   io::InitLogging(f.log_level);
   return Run(f);
 }
