@@ -187,11 +187,11 @@ std::vector<State> IndexedFromLabels(const model::Labels& labels) {
     }
     by_index.try_emplace(index);
   }
+  // Up to the highest index; a check not reported yet is a State with nothing in it.
   std::vector<State> out;
-  for (const auto& [index, own] : by_index) {
-    if (index != out.size()) break;  // contiguous from 0 only
-    out.push_back(FromLabels(own, alive[index]));
-  }
+  if (by_index.empty()) return out;
+  out.resize(by_index.rbegin()->first + 1);
+  for (const auto& [index, own] : by_index) out[index] = FromLabels(own, alive[index]);
   return out;
 }
 

@@ -24,7 +24,9 @@ std::optional<AppLifecycle> AppLifecycleOf(const AppDefinition& app,
       result.port_name = value;
       bool named = false;
       for (const PortDefinition& p : app.port_definitions) named |= p.name == value;
-      if (!named) {
+      if (value.empty()) {
+        found.push_back({key, "must name a port definition (not be empty)"});
+      } else if (!named) {
         found.push_back({key, StrCat("No port definition reference for portName ", value)});
       }
     } else if (key == kGracefulEndpoint || key == kShutdownEndpoint) {

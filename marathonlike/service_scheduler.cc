@@ -413,9 +413,11 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
                                 const model::TaskStatus& status, Timestamp now, Output* out) {
   // The details travel in the labels; an update without them (a reconciliation answer)
   // changes only `healthy`.
-  const bool detailed = std::any_of(
-      status.labels.begin(), status.labels.end(),
-      [](const model::Label& l) { return l.key == healthchecks::kConsecutiveFailuresLabel; });
+  const bool detailed =
+      std::any_of(status.labels.begin(), status.labels.end(), [](const model::Label& l) {
+        return l.key == healthchecks::kConsecutiveFailuresLabel ||
+               (l.key.starts_with("atoll.health.") && l.key.ends_with(".consecutive_failures"));
+      });
   healthchecks::State next = inst.health;
   std::vector<healthchecks::State> next_checks = inst.health_checks;
   if (detailed) {
@@ -456,7 +458,8 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
   }
   // One failed_health_check_event per counted failure, naming the check that failed.
   auto failed = [&](size_t index) {
-    if (index >= app->health_checks.size()) return;
+    // An instance of an older version may have run other checks: name only current ones.
+    if (index >= app->health_checks.size() || !IsCurrent(inst, *app)) return;
     PublishEvent(FailedHealthCheckEvent{.app_id = inst.app_id,
                                         .instance_id = inst.id,
                                         .health_check = app->health_checks[index],

@@ -293,19 +293,19 @@ void ExecutorRuntime::PostLifecycle(const executor::cmd::PostLifecycle& post) {
   request.headers = {{"User-Agent", "atoll-executor"}};
   request.timeout = post.timeout;
   std::weak_ptr<int> alive = alive_;
-  client_.Request(std::move(request), [this, alive, endpoint = post.endpoint](
-                                          absl::StatusOr<io::HttpResponse> response) {
-    if (alive.expired()) return;
-    executor::in::LifecycleAnswered answer{endpoint, false, ""};
-    if (!response.ok()) {
-      answer.detail = std::string(response.status().message());
-    } else if (response->status < 200 || response->status >= 400) {
-      answer.detail = StrCat("HTTP ", response->status);
-    } else {
-      answer.ok = true;
-    }
-    Input(std::move(answer));
-  });
+  client_.Request(std::move(request),
+                  [this, alive, step = post.step](absl::StatusOr<io::HttpResponse> response) {
+                    if (alive.expired()) return;
+                    executor::in::LifecycleAnswered answer{step, false, ""};
+                    if (!response.ok()) {
+                      answer.detail = std::string(response.status().message());
+                    } else if (response->status < 200 || response->status >= 400) {
+                      answer.detail = StrCat("HTTP ", response->status);
+                    } else {
+                      answer.ok = true;
+                    }
+                    Input(std::move(answer));
+                  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,17 +448,14 @@ void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
   checker_.reset();
   readiness_.reset();
   std::weak_ptr<int> alive = alive_;
-  std::vector<model::HealthCheck> checks;
   for (const model::HealthCheck& check : start.health) {
     if (absl::Status s = HealthChecker::Validate(check); !s.ok()) {
-      spdlog::error("Not running one of the task's health checks: {}", std::string(s.message()));
-    } else {
-      checks.push_back(check);
+      spdlog::error("Cannot run one of the task's health checks: {}", std::string(s.message()));
     }
   }
-  if (!checks.empty()) {
+  if (!start.health.empty()) {
     checker_ = std::make_unique<HealthCheckSet>(
-        loop_, clock_, std::move(checks), start.env, [this, alive](executor::in::HealthChanged h) {
+        loop_, clock_, start.health, start.env, [this, alive](executor::in::HealthChanged h) {
           if (alive.expired()) return;
           spdlog::info("Health: {}{}", h.healthy ? "healthy" : "unhealthy",
                        h.kill ? StrCat(" (", h.message, ")") : std::string());
@@ -468,7 +465,7 @@ void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
   if (std::optional<healthchecks::ReadinessSpec> spec =
           healthchecks::SpecFromLabels(start.task_labels)) {
     readiness_ = std::make_unique<ReadinessChecker>(
-        loop_, *spec, [this, alive](executor::in::ReadinessChanged r) {
+        loop_, clock_, *spec, [this, alive](executor::in::ReadinessChanged r) {
           if (alive.expired()) return;
           Input(std::move(r));
         });

@@ -160,10 +160,27 @@ HealthCheckSet::HealthCheckSet(io::EventLoop& loop, const Clock& clock,
                                std::vector<model::HealthCheck> checks,
                                const std::vector<std::string>& env, HealthChecker::Report report)
     : checks_(std::move(checks)), report_(std::move(report)), last_(checks_.size()) {
+  bool unrunnable = false;
   for (size_t i = 0; i < checks_.size(); ++i) {
+    if (absl::Status s = HealthChecker::Validate(checks_[i]); !s.ok()) {
+      // It keeps its slot, unhealthy for good, so the others keep their indices.
+      healthchecks::State state;
+      state.healthy = false;
+      state.last_failure_cause = StrCat("cannot run: ", s.message());
+      last_[i] = executor::in::HealthChanged{false, healthchecks::ToLabels(state), false, ""};
+      checkers_.push_back(nullptr);
+      unrunnable = true;
+      continue;
+    }
     checkers_.push_back(std::make_unique<HealthChecker>(
         loop, clock, checks_[i], env,
         [this, i](executor::in::HealthChanged h) { OnReport(i, std::move(h)); }));
+  }
+  if (unrunnable) {
+    // Said once, on the loop (never inside the constructor).
+    loop.Post([this, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.expired()) Emit(false, 0, "");
+    });
   }
 }
 
@@ -174,13 +191,23 @@ void HealthCheckSet::OnReport(size_t index, executor::in::HealthChanged h) {
   }
   const bool kill = h.kill;
   std::string message = std::move(h.message);
+  const bool failed = !h.healthy;
   last_[index] = std::move(h);
-  if (!kill && std::any_of(last_.begin(), last_.end(), [](const auto& l) { return !l; })) {
-    return;  // not every check has spoken yet: the task's health is still unknown
+  if (!kill && !failed &&
+      std::any_of(last_.begin(), last_.end(), [](const auto& l) { return !l; })) {
+    return;  // not every check has spoken, and none failed: the task's health is still unknown
+  }
+  Emit(kill, index, message);  // may destroy this set
+}
+
+void HealthCheckSet::Emit(bool kill, size_t index, const std::string& message) {
+  if (checks_.size() == 1) {
+    if (last_[0]) report_(*last_[0]);  // may destroy this set
+    return;
   }
   executor::in::HealthChanged combined;
-  combined.healthy =
-      !kill && std::all_of(last_.begin(), last_.end(), [](const auto& l) { return l->healthy; });
+  combined.healthy = !kill && std::all_of(last_.begin(), last_.end(),
+                                          [](const auto& l) { return l && l->healthy; });
   if (last_[0]) combined.labels = last_[0]->labels;
   for (size_t i = 0; i < last_.size(); ++i) {
     if (!last_[i]) continue;
@@ -197,9 +224,13 @@ void HealthCheckSet::OnReport(size_t index, executor::in::HealthChanged h) {
   report_(std::move(combined));  // may destroy this set
 }
 
-ReadinessChecker::ReadinessChecker(io::EventLoop& loop, healthchecks::ReadinessSpec spec,
-                                   Report report)
-    : loop_(loop), spec_(std::move(spec)), report_(std::move(report)), prober_(loop) {
+ReadinessChecker::ReadinessChecker(io::EventLoop& loop, const Clock& clock,
+                                   healthchecks::ReadinessSpec spec, Report report)
+    : loop_(loop),
+      clock_(clock),
+      spec_(std::move(spec)),
+      report_(std::move(report)),
+      prober_(loop) {
   Schedule(Duration::Zero());  // as soon as the task runs, as Marathon does
 }
 
@@ -230,8 +261,16 @@ void ReadinessChecker::OnResult(const io::ProbeResult& result) {
                           : (result.cause.empty() ? std::string("failed") : result.cause);
   }
   const bool ready = next.ready;
-  if (next != state_) {
+  const Timestamp now = clock_.Now();
+  // Ready, status and error at once; the kept body or Content-Type alone now and then.
+  healthchecks::Readiness without_body = next;
+  without_body.last_body = state_.last_body;
+  without_body.last_content_type = state_.last_content_type;
+  const bool due = !reported_at_ || without_body != state_ ||
+                   (next != state_ && now - *reported_at_ >= kBodyOnlyReportPeriod);
+  if (due && next != state_) {
     state_ = next;
+    reported_at_ = now;
     std::weak_ptr<int> alive = alive_;
     report_(executor::in::ReadinessChanged{healthchecks::ResultLabels(state_)});
     if (alive.expired()) return;  // `report` may stop the checks

@@ -71,53 +71,63 @@ class HealthChecker {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// Runs a task's readiness check (healthchecks/readiness.h): an HTTP(S) GET at once and then every
-// interval until an answer's status is a ready one; reports each change (ready, or another
-// answer or error) through `report`, then stops for good once ready.
 // All the health checks of one task (TaskInfo.health_check, then the others its labels carry;
-// Marathon apps may have several). With one, its reports pass through unchanged. With several,
-// the task is healthy when all are: a report goes out once every check has reported, and on
-// every change after; it carries the first check's labels unprefixed (as with one) plus each
-// check's own under its index (healthchecks::IndexedLabels); the first check to reach its kill
-// threshold kills the task, its message saying which check it was.
+// Marathon apps may have several), each keeping its index. With one, its reports pass through
+// unchanged. With several, the task is healthy when all are: a report goes out once every check
+// has spoken or any check has counted a failure, and on every change after; it carries the first
+// check's labels unprefixed (as with one) plus each check's own under its index
+// (healthchecks::IndexedLabels); the first check to reach its kill threshold kills the task, its
+// message saying which check it was. A check that cannot run (HealthChecker::Validate) keeps its
+// slot: reported unhealthy, its cause "cannot run: ...", never killing.
 class HealthCheckSet {
  public:
-  // REQUIRES: every check passes HealthChecker::Validate.
   HealthCheckSet(io::EventLoop& loop, const Clock& clock, std::vector<model::HealthCheck> checks,
                  const std::vector<std::string>& env, HealthChecker::Report report);
   HealthCheckSet(const HealthCheckSet&) = delete;
   HealthCheckSet& operator=(const HealthCheckSet&) = delete;
 
-  size_t size() const { return checkers_.size(); }
+  size_t size() const { return checks_.size(); }
 
  private:
   void OnReport(size_t index, executor::in::HealthChanged h);
+  void Emit(bool kill, size_t index, const std::string& message);
 
   std::vector<model::HealthCheck> checks_;
   HealthChecker::Report report_;
   std::vector<std::optional<executor::in::HealthChanged>> last_;
-  std::vector<std::unique_ptr<HealthChecker>> checkers_;
+  std::vector<std::unique_ptr<HealthChecker>> checkers_;  // null for a check that cannot run
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
+// Runs a task's readiness check (healthchecks/readiness.h): an HTTP(S) GET at once and then every
+// interval until an answer's status is a ready one; reports through `report` each change of
+// ready, status or error at once, a change of the kept body or Content-Type alone
+// (preserveLastResponse) at most every kBodyOnlyReportPeriod, then stops for good once ready.
 class ReadinessChecker {
  public:
   using Report = std::function<void(executor::in::ReadinessChanged)>;
 
-  ReadinessChecker(io::EventLoop& loop, healthchecks::ReadinessSpec spec, Report report);
+  ReadinessChecker(io::EventLoop& loop, const Clock& clock, healthchecks::ReadinessSpec spec,
+                   Report report);
   ~ReadinessChecker();
   ReadinessChecker(const ReadinessChecker&) = delete;
   ReadinessChecker& operator=(const ReadinessChecker&) = delete;
 
   const healthchecks::Readiness& state() const { return state_; }
 
+  // A body that changes on every probe ("warming up: 40%") must not be a status update each.
+  static constexpr Duration kBodyOnlyReportPeriod = Duration::Seconds(30);
+
  private:
   void Schedule(Duration delay);
   void OnResult(const io::ProbeResult& result);
 
   io::EventLoop& loop_;
+  const Clock& clock_;
   healthchecks::ReadinessSpec spec_;
   Report report_;
-  healthchecks::Readiness state_;
+  healthchecks::Readiness state_;  // the last reported
+  std::optional<Timestamp> reported_at_;
   io::Prober prober_;
   io::EventLoop::TimerId timer_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

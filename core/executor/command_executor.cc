@@ -466,8 +466,8 @@ void CommandExecutor::Escalate(Output& out, Timestamp now) {
       break;
     }
     if (!kill_->post_sent) {
-      out.commands.push_back(
-          cmd::PostLifecycle{lifecycle_->port, endpoint, lifecycle_->request_timeout});
+      out.commands.push_back(cmd::PostLifecycle{lifecycle_->port, endpoint,
+                                                lifecycle_->request_timeout, graceful ? 1 : 2});
       out.log.push_back(StrCat("POST ", endpoint, " to port ", lifecycle_->port));
       kill_->post_sent = true;
       // A fail-safe: the answer comes within the timeout.
@@ -504,7 +504,7 @@ void CommandExecutor::OnLifecycleAnswered(Output& out, const in::LifecycleAnswer
   const bool graceful = kill_->stage == KillStage::kGraceful;
   const std::string& endpoint =
       graceful ? lifecycle_->graceful_shutdown_endpoint : lifecycle_->shutdown_endpoint;
-  if (answer.endpoint != endpoint) return;
+  if (answer.step != (graceful ? 1 : 2)) return;  // the other step's, late
   if (answer.ok) {
     const Duration wait = graceful ? lifecycle_->graceful_shutdown_wait : lifecycle_->shutdown_wait;
     out.log.push_back(StrCat("POST ", endpoint, " answered: waiting up to ", wait.ToString(),

@@ -170,10 +170,10 @@ struct ReadinessChanged {
   bool operator==(const ReadinessChanged&) const = default;
 };
 
-// The PostLifecycle of `endpoint` is done: `ok` when answered 2xx or 3xx; else `detail` says
-// why ("HTTP 404", "connection refused", "timed out after 1s").
+// The PostLifecycle of `step` is done: `ok` when answered 2xx or 3xx; else `detail` says why
+// ("HTTP 404", "connection refused", "timed out after 1s").
 struct LifecycleAnswered {
-  std::string endpoint;
+  int step = 0;
   bool ok = false;
   std::string detail;
   bool operator==(const LifecycleAnswered&) const = default;
@@ -252,11 +252,13 @@ struct StopChecks {
   bool operator==(const StopChecks&) const = default;
 };
 // POST `endpoint` with an empty body to 127.0.0.1:`port` (Aurora's HTTP lifecycle); the result
-// comes back as LifecycleAnswered within about `timeout`.
+// comes back as LifecycleAnswered for `step` (1: the graceful endpoint, 2: the other; the
+// endpoints may be the same path) within about `timeout`.
 struct PostLifecycle {
   uint32_t port = 0;
   std::string endpoint;
   Duration timeout;
+  int step = 0;
   bool operator==(const PostLifecycle&) const = default;
 };
 
@@ -286,6 +288,8 @@ class CommandExecutor {
   // The launched task, if any.
   const std::optional<model::TaskInfo>& task() const { return task_; }
   std::optional<int> task_pid() const { return pid_; }
+  // A kill of the task is in progress (its lifecycle or its signals).
+  bool killing() const { return kill_.has_value(); }
   // The last state reported for the launched task (kStaging before any).
   model::TaskState task_state() const { return task_state_; }
   // Updates not yet acknowledged by the agent, oldest first.

@@ -40,7 +40,8 @@ void PrintTo(const Exit& e, std::ostream* os) { *os << "Exit{" << e.code << "}";
 void PrintTo(const WakeAt& w, std::ostream* os) { *os << "WakeAt{" << w.at.nanoseconds() << "}"; }
 void PrintTo(const StopChecks&, std::ostream* os) { *os << "StopChecks{}"; }
 void PrintTo(const PostLifecycle& p, std::ostream* os) {
-  *os << "PostLifecycle{" << p.port << ", " << p.endpoint << ", " << p.timeout.ToString() << "}";
+  *os << "PostLifecycle{" << p.port << ", " << p.endpoint << ", " << p.timeout.ToString() << ", "
+      << p.step << "}";
 }
 
 }  // namespace cmd
@@ -939,8 +940,8 @@ model::TaskInfo LifecycleTask(Duration graceful_wait = Duration::Seconds(5),
 }
 
 Command WakeAtAbs(Timestamp at) { return cmd::WakeAt{at}; }
-Command Quit() { return cmd::PostLifecycle{31001, "/quitquitquit", Duration::Seconds(1)}; }
-Command Abort() { return cmd::PostLifecycle{31001, "/abortabortabort", Duration::Seconds(1)}; }
+Command Quit() { return cmd::PostLifecycle{31001, "/quitquitquit", Duration::Seconds(1), 1}; }
+Command Abort() { return cmd::PostLifecycle{31001, "/abortabortabort", Duration::Seconds(1), 2}; }
 
 TEST_F(CommandExecutorTest, HttpLifecyclePostsQuitThenAbortThenSignals) {
   model::TaskInfo task = LifecycleTask();
@@ -951,18 +952,20 @@ TEST_F(CommandExecutorTest, HttpLifecyclePostsQuitThenAbortThenSignals) {
   // deadline is its timeout plus its wait.
   EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(6))}));
   clock_.AdvanceTo(t + Duration::Milliseconds(100));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
+  EXPECT_EQ(In(in::LifecycleAnswered{1, true, ""}),
             Commands{WakeAtAbs(t + Duration::Milliseconds(5100))})
       << "answered: wait 5 s for the task to exit";
   clock_.AdvanceTo(t + Duration::Milliseconds(5100));
   EXPECT_EQ(In(in::Tick{}), (Commands{Abort(), WakeAtAbs(t + Duration::Milliseconds(11100))}));
+  EXPECT_EQ(In(in::LifecycleAnswered{1, true, ""}), Commands{})
+      << "a late answer to the first POST is not the second's (the paths may be the same)";
   clock_.AdvanceTo(t + Duration::Milliseconds(5200));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}),
+  EXPECT_EQ(In(in::LifecycleAnswered{2, true, ""}),
             Commands{WakeAtAbs(t + Duration::Milliseconds(10200))});
   clock_.AdvanceTo(t + Duration::Milliseconds(10200));
   EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Milliseconds(12200))}))
       << "then SIGTERM, with the task's grace period";
-  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}), Commands{}) << "late";
+  EXPECT_EQ(In(in::LifecycleAnswered{2, true, ""}), Commands{}) << "late";
   clock_.AdvanceTo(t + Duration::Milliseconds(12200));
   EXPECT_EQ(In(in::Tick{}), Commands{Sig(SIGKILL)});
   model::TaskStatus killed = Next(TaskState::kKilled, "web.1", TaskStatusReason::kNone,
@@ -976,7 +979,7 @@ TEST_F(CommandExecutorTest, HttpLifecycleEndsWhenTheTaskExitsAndSendsNoSignal) {
   model::TaskStatus killing = Next(TaskState::kKilling);
   EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Send(killing), Quit(),
                                   WakeAtAbs(clock_.Now() + Duration::Seconds(6))}));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
+  EXPECT_EQ(In(in::LifecycleAnswered{1, true, ""}),
             Commands{WakeAtAbs(clock_.Now() + Duration::Seconds(5))});
   clock_.Advance(Duration::Seconds(2));
   model::TaskStatus killed =
@@ -991,14 +994,13 @@ TEST_F(CommandExecutorTest, AFailedLifecyclePostSkipsItsWaitAndAnUnansweredOneTi
   Run(LifecycleTask());
   const Timestamp t = clock_.Now();
   EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(6))}));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", false, "connection refused"}),
-            Commands{Abort()})
+  EXPECT_EQ(In(in::LifecycleAnswered{1, false, "connection refused"}), Commands{Abort()})
       << "a refused POST goes straight on (its fail-safe is the same t + 6 s)";
   // The abort POST is never answered: its fail-safe (timeout + wait) ends it.
   clock_.AdvanceTo(t + Duration::Seconds(6));
   EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Seconds(9))}))
       << "the default 3 s grace";
-  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", false, "timed out"}), Commands{});
+  EXPECT_EQ(In(in::LifecycleAnswered{2, false, "timed out"}), Commands{});
 }
 
 TEST_F(CommandExecutorTest, ARepeatedKillDoesNotCutTheLifecycleShortButItsGraceApplies) {
@@ -1006,14 +1008,13 @@ TEST_F(CommandExecutorTest, ARepeatedKillDoesNotCutTheLifecycleShortButItsGraceA
   const Timestamp t = clock_.Now();
   EXPECT_EQ(Ev(Kill()),
             (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(t + Duration::Seconds(21))}));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/quitquitquit", true, ""}),
-            Commands{WakeAtAbs(t + Duration::Seconds(20))});
+  EXPECT_EQ(In(in::LifecycleAnswered{1, true, ""}), Commands{WakeAtAbs(t + Duration::Seconds(20))});
   clock_.AdvanceTo(t + Duration::Seconds(10));  // the scheduler's kill retry
   EXPECT_EQ(Ev(Kill(Duration::Seconds(1))), Commands{});
   clock_.AdvanceTo(t + Duration::Seconds(20));
   EXPECT_EQ(In(in::Tick{}), (Commands{Abort(), WakeAtAbs(t + Duration::Seconds(21))}));
   clock_.AdvanceTo(t + Duration::Milliseconds(20500));
-  EXPECT_EQ(In(in::LifecycleAnswered{"/abortabortabort", true, ""}),
+  EXPECT_EQ(In(in::LifecycleAnswered{2, true, ""}),
             (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Milliseconds(21500))}))
       << "a zero wait; then the retried KILL's 1 s grace";
 }
@@ -1086,10 +1087,74 @@ TEST_F(CommandExecutorTest, InvalidLifecycleLabelsAreIgnored) {
                                   WakeAtAbs(clock_.Now() + Duration::Seconds(3))}));
 }
 
+// Random kills of a running task with an HTTP lifecycle: KILLs with random graces, SHUTDOWNs,
+// answers that come, fail or never come, time passing. Whatever happens, the invariants hold
+// (StopChecks first, no POST after a signal) and driving only the timers the machine asks for
+// always ends in SIGKILL (the task here never exits by itself): no kill stalls in a stage.
+TEST_F(CommandExecutorTest, EveryKillWithALifecycleEndsInSigkillWhateverHappens) {
+  int posts = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE(testing::Message() << "seed " << seed);
+    CommandExecutorOptions o = Options();
+    o.shutdown_grace_period = Duration::Seconds(static_cast<int64_t>(2 + seed % 20));
+    Reset(o);
+    seen_.clear();
+    running_.reset();
+    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = stop_checks_seen_ = signal_seen_ = false;
+    posts_ = 0;
+    Random r(seed);
+    model::TaskInfo task = LifecycleTask(Duration::Milliseconds(r.Uniform(4000)),
+                                         Duration::Milliseconds(r.Uniform(4000)));
+    if (r.Uniform(2) == 0) task.kill_policy = model::KillPolicy{Duration::Seconds(r.Uniform(5))};
+    Run(task, r.Uniform(2) == 0);
+    std::optional<Timestamp> wake;
+    std::vector<int> posted;
+    auto apply = [&](const Input& input) {
+      for (const Command& c : In(input)) {
+        if (const auto* p = std::get_if<cmd::PostLifecycle>(&c)) posted.push_back(p->step);
+        if (const auto* w = std::get_if<cmd::WakeAt>(&c)) wake = w->at;
+      }
+    };
+    apply(in::Event{Kill()});
+    for (int step = 0; step < 12 && !sigkill_sent_; ++step) {
+      clock_.Advance(Duration::Milliseconds(static_cast<int64_t>(r.Uniform(2500))));
+      switch (r.Uniform(5)) {
+        case 0:
+          apply(in::Event{Kill(Duration::Milliseconds(r.Uniform(6000)))});
+          break;
+        case 1:
+          if (r.Uniform(3) == 0) apply(in::Event{Shutdown()});
+          break;
+        case 2:
+          if (!posted.empty()) {
+            apply(in::LifecycleAnswered{posted.front(), r.Uniform(2) == 0, "refused"});
+            posted.erase(posted.begin());
+          }
+          break;
+        default:
+          if (wake && *wake <= clock_.Now()) apply(in::Tick{});
+          break;
+      }
+      if (HasFailure()) return;
+    }
+    // Only the timers now: SIGKILL must come.
+    for (int tick = 0; tick < 10 && !sigkill_sent_; ++tick) {
+      ASSERT_TRUE(wake.has_value()) << "a kill in progress with no timer";
+      if (*wake > clock_.Now()) clock_.AdvanceTo(*wake);
+      const std::optional<Timestamp> before = wake;
+      apply(in::Tick{});
+      if (wake == before && !sigkill_sent_) wake.reset();
+    }
+    EXPECT_TRUE(sigkill_sent_) << "the kill stalled";
+    posts += posts_;
+  }
+  EXPECT_GT(posts, 300) << "the lifecycle ran";
+}
+
 // Random shells: any order of inputs a real shell could produce keeps the invariants (the
 // checker runs after every input). Prints its seed on failure.
 TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
-  int spawns = 0, sigkills = 0, exits = 0, posts = 0;
+  int spawns = 0, sigkills = 0, exits = 0, posts = 0, stalls_checked = 0;
   for (uint64_t seed = 1; seed <= 1000; ++seed) {
     SCOPED_TRACE(testing::Message() << "seed " << seed);
     CommandExecutorOptions o = Options();
@@ -1102,11 +1167,11 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
     Random r(seed);
     bool stream = false, spawn_pending = false, task_alive = false;
     std::optional<Timestamp> wake;
-    std::vector<std::string> posted;  // lifecycle POSTs not answered yet
+    std::vector<int> posted;  // lifecycle POSTs (their steps) not answered yet
     auto apply = [&](const Input& input) {
       Commands out = In(input);
       for (const Command& c : out) {
-        if (const auto* p = std::get_if<cmd::PostLifecycle>(&c)) posted.push_back(p->endpoint);
+        if (const auto* p = std::get_if<cmd::PostLifecycle>(&c)) posted.push_back(p->step);
         if (std::holds_alternative<cmd::OpenStream>(c)) stream = true;
         if (std::holds_alternative<cmd::SpawnTask>(c)) spawn_pending = true;
         if (const auto* w = std::get_if<cmd::WakeAt>(&c)) wake = w->at;
@@ -1178,9 +1243,9 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
           break;
         case 10:
           if (!posted.empty() && r.Uniform(2) == 0) {
-            const std::string endpoint = posted.front();
+            const int step = posted.front();
             posted.erase(posted.begin());
-            apply(in::LifecycleAnswered{endpoint, r.Uniform(3) != 0, "refused"});
+            apply(in::LifecycleAnswered{step, r.Uniform(3) != 0, "refused"});
           } else {
             apply(in::CallFailed{Call(ecall::Heartbeat{}), "503"});
           }
@@ -1191,6 +1256,19 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
           break;
       }
       if (HasFailure()) return;
+    }
+    // Liveness: a kill in progress of a task that never exits ends in SIGKILL, with no input but
+    // the timers the machine asked for (no POST is ever answered).
+    if (task_alive && !executor_->exited() && executor_->killing()) {
+      for (int tick = 0; tick < 10 && !sigkill_sent_; ++tick) {
+        ASSERT_TRUE(wake.has_value()) << "a kill in progress with no timer";
+        if (*wake > clock_.Now()) clock_.AdvanceTo(*wake);
+        const std::optional<Timestamp> before = wake;
+        apply(in::Tick{});
+        if (wake == before && !sigkill_sent_) wake.reset();  // not re-armed: must be done
+      }
+      EXPECT_TRUE(sigkill_sent_) << "the kill stalled";
+      ++stalls_checked;
     }
     spawns += spawned_;
     sigkills += sigkill_sent_;
@@ -1203,8 +1281,10 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
   EXPECT_GT(sigkills, 60);
   EXPECT_GT(exits, 300);
   EXPECT_GT(posts, 5);
+  EXPECT_GT(stalls_checked, 5);
   std::cout << "random walks: " << spawns << " spawns, " << sigkills << " SIGKILLs, " << exits
-            << " exits, " << posts << " lifecycle POSTs of 1000\n";
+            << " exits, " << posts << " lifecycle POSTs, " << stalls_checked
+            << " kills driven to SIGKILL of 1000\n";
 }
 
 TEST_F(CommandExecutorTest, IsDeterministic) {

@@ -205,10 +205,11 @@ TEST(TrackerTest, SeveralChecksTravelIndexedBesideTheFirstsUnprefixedLabels) {
   State overall = first;
   overall.healthy = false;
   EXPECT_EQ(FromLabels(labels, false), overall);
-  // One check: no indexed labels. A gap ends the list; junk indices are skipped.
+  // One check: no indexed labels. A check not heard from yet is an empty State in its slot;
+  // junk indices are skipped.
   EXPECT_TRUE(IndexedFromLabels(ToLabels(first)).empty());
   model::Labels gap = IndexedLabels(second, 1);
-  EXPECT_TRUE(IndexedFromLabels(gap).empty());
+  EXPECT_EQ(IndexedFromLabels(gap), (std::vector<State>{State{}, second}));
   gap.push_back({"atoll.health.x.alive", "true"});
   gap.push_back({"atoll.health.12345.alive", "true"});
   for (model::Label& l : IndexedLabels(first, 0)) gap.push_back(std::move(l));

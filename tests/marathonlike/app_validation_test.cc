@@ -217,6 +217,12 @@ TEST(AppValidation, HttpLifecycleLabels) {
   EXPECT_TRUE(ValidateApp(ok).empty()) << ApiErrorJson(ErrorsOf(ok));
   ExpectError(with({{"ATOLL_LIFECYCLE_PORT_NAME", "http"}}), "/labels/ATOLL_LIFECYCLE_PORT_NAME",
               "No port definition reference for portName http");
+  ExpectError(
+      [](AppDefinition& a) {
+        a.port_definitions = {{0, "tcp", std::nullopt, {}}};  // unnamed
+        a.labels = {{"ATOLL_LIFECYCLE_PORT_NAME", ""}};
+      },
+      "/labels/ATOLL_LIFECYCLE_PORT_NAME", "must name a port definition (not be empty)");
   ExpectError(with({{"ATOLL_LIFECYCLE_SHUTDOWN_WAIT_SECONDS", "5"}}),
               "/labels/ATOLL_LIFECYCLE_PORT_NAME",
               "must name the port serving the lifecycle endpoints when other ATOLL_LIFECYCLE_ "
