@@ -44,6 +44,7 @@ namespace {
 using atl::Duration;
 using atl::bench::PeakRssMb;
 using atl::bench::Print;
+using atl::bench::PrintSummary;
 using atl::bench::SpawnCpuSeconds;
 namespace io = atl::io;
 
@@ -69,12 +70,6 @@ int HangingListener(uint16_t* port) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   *port = ntohs(addr.sin_port);
   return fd;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 }  // namespace
@@ -195,9 +190,7 @@ int main(int argc, char** argv) {
   Print("checker_cpu_percent_of_one_core", cpu_percent, "%");
   Print("checker_cpu_per_check_us",
         (cpu_after - cpu_before) / std::max(1.0, checks_per_second * wall) * 1e6, "us");
-  Print("answering_probe_lateness_p50", Percentile(lateness_ms, 0.50), "ms");
-  Print("answering_probe_lateness_p99", Percentile(lateness_ms, 0.99), "ms");
-  Print("answering_probe_lateness_max", Percentile(lateness_ms, 1.0), "ms");
+  PrintSummary("answering_probe_lateness", lateness_ms);
   // The peer: a process per check at the same rate.
   const double spawn_cpu = SpawnCpuSeconds(300);
   Print("process_per_check_cpu_us", spawn_cpu * 1e6, "us");

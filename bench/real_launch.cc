@@ -84,6 +84,7 @@ extern char** environ;
 namespace {
 
 using atl::bench::Print;
+using atl::bench::PrintSummary;
 using atl::bench::SpawnCpuSeconds;
 
 namespace fs = std::filesystem;
@@ -141,35 +142,6 @@ int64_t MonotonicNs() {
 void Note(const std::string& text) {
   std::printf("# %s\n", text.c_str());
   std::fflush(stdout);
-}
-
-// Nearest-rank percentiles.
-struct Summary {
-  double p50 = 0, p99 = 0, max = 0, mean = 0;
-  size_t n = 0;
-};
-Summary Summarize(std::vector<double> v) {
-  Summary s;
-  s.n = v.size();
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<size_t>(i, 1, v.size()) - 1];
-  };
-  s.p50 = rank(0.50);
-  s.p99 = rank(0.99);
-  s.max = v.back();
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / static_cast<double>(v.size());
-  return s;
-}
-void PrintSummary(const std::string& prefix, const std::vector<double>& ms) {
-  Summary s = Summarize(ms);
-  Print(prefix + "_p50", s.p50, "ms");
-  Print(prefix + "_p99", s.p99, "ms");
-  Print(prefix + "_max", s.max, "ms");
 }
 
 // A "Key:  <n> kB" line of a /proc file, in kB.

@@ -120,11 +120,16 @@ class CommandExecutorTest : public ::testing::Test {
  protected:
   CommandExecutorTest() { Reset(Options()); }
 
+  // A fresh executor, and a fresh invariant checker for it.
   void Reset(CommandExecutorOptions options) {
     options_ = options;
     executor_ = std::make_unique<CommandExecutor>(options);
     rng_ = std::make_unique<Random>(options.seed);
     t0_ = clock_.Now();
+    seen_.clear();
+    running_.reset();
+    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = stop_checks_seen_ = signal_seen_ = false;
+    posts_ = 0;
   }
 
   Commands In(const Input& input) {
@@ -477,9 +482,6 @@ TEST_F(CommandExecutorTest, TheOtherHealthChecksOfTheLabelRunWithTheFirst) {
 
   // A broken label: the first check still runs.
   Reset(Options());
-  seen_.clear();
-  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
-  running_.reset();
   task.labels = {{api::kMoreHealthChecksLabel, "[{\"type\": 7"}};
   Subscribe();
   Ev(Launch(task));
@@ -1044,8 +1046,6 @@ TEST_F(CommandExecutorTest, AShortShutdownCutsTheLifecycleToKeepTheTasksGrace) {
   EXPECT_EQ(In(in::Tick{}), (Commands{Sig(SIGTERM), WakeAtAbs(t + Duration::Seconds(4))}));
   // A SHUTDOWN in the middle of a KILL's lifecycle cuts it the same way.
   Reset(Options());
-  seen_.clear();
-  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
   Run(LifecycleTask());
   const Timestamp u = clock_.Now();
   EXPECT_EQ(Ev(Kill()), (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(u + Duration::Seconds(6))}));
@@ -1068,9 +1068,6 @@ TEST_F(CommandExecutorTest, AHealthKillRunsTheLifecycleButAKillWhileStartingDoes
             (Commands{cmd::StopChecks{}, Quit(), WakeAtAbs(clock_.Now() + Duration::Seconds(6))}));
 
   Reset(Options());
-  seen_.clear();
-  terminal_seen_ = spawned_ = stop_checks_seen_ = signal_seen_ = false;
-  running_.reset();
   Subscribe();
   Ev(Launch(LifecycleTask()));
   Next(TaskState::kStarting);
@@ -1098,10 +1095,6 @@ TEST_F(CommandExecutorTest, EveryKillWithALifecycleEndsInSigkillWhateverHappens)
     CommandExecutorOptions o = Options();
     o.shutdown_grace_period = Duration::Seconds(static_cast<int64_t>(2 + seed % 20));
     Reset(o);
-    seen_.clear();
-    running_.reset();
-    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = stop_checks_seen_ = signal_seen_ = false;
-    posts_ = 0;
     Random r(seed);
     model::TaskInfo task = LifecycleTask(Duration::Milliseconds(r.Uniform(4000)),
                                          Duration::Milliseconds(r.Uniform(4000)));
@@ -1161,9 +1154,6 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
     o.checkpoint = seed % 5 != 0;
     o.recovery_timeout = Duration::Seconds(static_cast<int64_t>(5 + seed % 20));
     Reset(o);
-    seen_.clear();
-    running_.reset();
-    terminal_seen_ = sigkill_sent_ = spawned_ = exited_ = stop_checks_seen_ = signal_seen_ = false;
     Random r(seed);
     bool stream = false, spawn_pending = false, task_alive = false;
     std::optional<Timestamp> wake;
@@ -1274,7 +1264,6 @@ TEST_F(CommandExecutorTest, KeepsItsInvariantsUnderRandomInputs) {
     sigkills += sigkill_sent_;
     exits += exited_;
     posts += posts_;
-    posts_ = 0;
   }
   // The walk must reach the interesting states, or it proves little.
   EXPECT_GT(spawns, 300);
