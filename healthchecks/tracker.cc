@@ -172,6 +172,14 @@ model::Labels IndexedLabels(const State& state, size_t index) {
   return out;
 }
 
+bool CarriesDetails(const model::Labels& labels) {
+  return std::any_of(labels.begin(), labels.end(), [](const model::Label& l) {
+    if (l.key == kConsecutiveFailuresLabel) return true;
+    std::optional<std::pair<size_t, std::string_view>> split = SplitIndexed(l.key);
+    return split && split->second == "consecutive_failures";
+  });
+}
+
 std::vector<State> IndexedFromLabels(const model::Labels& labels) {
   // Per index, its labels renamed to the unprefixed keys FromLabels reads.
   std::map<size_t, model::Labels> by_index;

@@ -113,6 +113,9 @@ State FromLabels(const model::Labels& labels, std::optional<bool> healthy);
 // its first check, and each check's own State travels under "atoll.health.<i>." (i from 0,
 // with "alive" for its own verdict). With one check there are none of these.
 model::Labels IndexedLabels(const State& state, size_t index);
+// Whether `labels` carry a checker's details (ToLabels or IndexedLabels), not just a reconciled
+// TaskStatus.healthy.
+bool CarriesDetails(const model::Labels& labels);
 // The States of checks 0, 1, ... up to the highest index present (a check with no labels yet is
 // an empty State); empty without indexed labels. Indices have at most 3 digits.
 std::vector<State> IndexedFromLabels(const model::Labels& labels);

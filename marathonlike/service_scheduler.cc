@@ -424,11 +424,7 @@ bool ServiceScheduler::OnHealth(Instance& inst, const AppDefinition* app,
                                 const model::TaskStatus& status, Timestamp now, Output* out) {
   // The details travel in the labels; an update without them (a reconciliation answer)
   // changes only `healthy`.
-  const bool detailed =
-      std::any_of(status.labels.begin(), status.labels.end(), [](const model::Label& l) {
-        return l.key == healthchecks::kConsecutiveFailuresLabel ||
-               (l.key.starts_with("atoll.health.") && l.key.ends_with(".consecutive_failures"));
-      });
+  const bool detailed = healthchecks::CarriesDetails(status.labels);
   healthchecks::State next = inst.health;
   std::vector<healthchecks::State> next_checks = inst.health_checks;
   if (detailed) {

@@ -448,11 +448,6 @@ void ExecutorRuntime::StartChecks(const executor::cmd::StartChecks& start) {
   checker_.reset();
   readiness_.reset();
   std::weak_ptr<int> alive = alive_;
-  for (const model::HealthCheck& check : start.health) {
-    if (absl::Status s = HealthChecker::Validate(check); !s.ok()) {
-      spdlog::error("Cannot run one of the task's health checks: {}", std::string(s.message()));
-    }
-  }
   if (!start.health.empty()) {
     checker_ = std::make_unique<HealthCheckSet>(
         loop_, clock_, start.health, start.env, [this, alive](executor::in::HealthChanged h) {

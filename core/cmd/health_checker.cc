@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/base/strings.h"
+#include "spdlog/spdlog.h"
 
 namespace atl::cmd {
 namespace {
@@ -163,6 +164,8 @@ HealthCheckSet::HealthCheckSet(io::EventLoop& loop, const Clock& clock,
   bool unrunnable = false;
   for (size_t i = 0; i < checks_.size(); ++i) {
     if (absl::Status s = HealthChecker::Validate(checks_[i]); !s.ok()) {
+      spdlog::error("Cannot run health check {} of {}: {}", i + 1, checks_.size(),
+                    std::string(s.message()));
       // It keeps its slot, unhealthy for good, so the others keep their indices.
       healthchecks::State state;
       state.healthy = false;

@@ -201,6 +201,11 @@ TEST(TrackerTest, SeveralChecksTravelIndexedBesideTheFirstsUnprefixedLabels) {
     for (model::Label& l : IndexedLabels(s, i++)) labels.push_back(std::move(l));
   }
   EXPECT_EQ(IndexedFromLabels(labels), (std::vector<State>{first, second, third}));
+  EXPECT_TRUE(CarriesDetails(labels));
+  EXPECT_TRUE(CarriesDetails(IndexedLabels(second, 1))) << "indexed ones alone";
+  EXPECT_TRUE(CarriesDetails(ToLabels(State{})));
+  EXPECT_FALSE(
+      CarriesDetails({{"atoll.ready", "true"}, {"atoll.health.x.consecutive_failures", "1"}}));
   // The unprefixed ones still read as the first check, with TaskStatus.healthy.
   State overall = first;
   overall.healthy = false;

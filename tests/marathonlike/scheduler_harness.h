@@ -89,7 +89,10 @@ class Harness {
                      [&](const cmd::Kill& k) { kills.push_back(k.task_id.value()); },
                      [&](const cmd::Revive&) { suppressed = false; },
                      [&](const cmd::Suppress&) { suppressed = true; },
-                     [&](const cmd::Publish& p) { events.push_back(EventTypeOf(p.event)); },
+                     [&](const cmd::Publish& p) {
+                       events.push_back(EventTypeOf(p.event));
+                       published.push_back(p.event);
+                     },
                      [&](const cmd::WakeAt& w) { wake = w.at; },
                      [&](const auto&) {},
                  },
@@ -220,7 +223,8 @@ class Harness {
   std::vector<model::TaskInfo> launched;
   std::vector<std::string> kills;  // not yet answered
   std::vector<Command> commands;
-  std::vector<std::string> events;
+  std::vector<std::string> events;       // their types
+  std::vector<MarathonEvent> published;  // the events themselves
   std::optional<Timestamp> wake;
   bool suppressed = false;
   int next_offer = 0;

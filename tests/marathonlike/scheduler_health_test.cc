@@ -162,6 +162,12 @@ TEST(SchedulerHealthTest, SeveralChecksAllRunAtTheEdgeAndEachHasItsResult) {
   EXPECT_EQ(h.scheduler.CountsOf(*stored).unhealthy, 1) << "healthy only when all are";
   EXPECT_EQ(h.scheduler.deployments().size(), 1u);
   EXPECT_EQ(h.Count("failed_health_check_event"), 1) << "the COMMAND check's failure";
+  auto event = std::find_if(h.published.begin(), h.published.end(), [](const MarathonEvent& e) {
+    return std::holds_alternative<FailedHealthCheckEvent>(e);
+  });
+  ASSERT_NE(event, h.published.end());
+  EXPECT_EQ(std::get<FailedHealthCheckEvent>(*event).health_check, command)
+      << "the event names the check that failed";
   const Instance* i = h.scheduler.FindByTaskId(task.task_id.value());
   TaskView view = h.scheduler.TaskViewOf(*i);
   ASSERT_EQ(view.health_check_results.size(), 2u);
@@ -170,6 +176,42 @@ TEST(SchedulerHealthTest, SeveralChecksAllRunAtTheEdgeAndEachHasItsResult) {
   EXPECT_EQ(view.health_check_results[1].last_failure_cause, "exited with status 1");
   // Durable: the stored instance keeps both.
   EXPECT_EQ(i->health_checks, (std::vector<healthchecks::State>{http, cmd}));
+}
+
+TEST(SchedulerHealthTest, AnOlderVersionsFailuresAreNotNamedAfterTheNewVersionsChecks) {
+  Harness h;
+  h.AddAgents(1);
+  h.Start();
+  h.PutApp(CheckedApp(1));
+  h.Offer();
+  h.RunAll();
+  const std::string old_task = h.launched[0].task_id.value();
+  healthchecks::State ok;
+  ok.healthy = true;
+  ok.first_success = ok.last_success = h.now;
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(old_task, ok)}, h.now));
+  // A new version with another check: the old task runs on until the new one is healthy.
+  AppDefinition v2 = *FindApp(h.scheduler.root(), "/web");
+  v2.cmd = "sleep 2000";
+  v2.health_checks.front().path = "/v2/health";
+  h.Advance(Duration::Seconds(1));
+  h.PutApp(v2);
+  h.Offer();
+  h.RunAll();
+  ASSERT_NE(h.scheduler.FindByTaskId(old_task), nullptr);
+  healthchecks::State bad = ok;
+  bad.healthy = false;
+  bad.consecutive_failures = 1;
+  bad.last_failure_cause = "HTTP 503";
+  const int before = h.Count("failed_health_check_event");
+  h.Apply(h.scheduler.Handle(in::StatusUpdate{Report(old_task, bad)}, h.now));
+  EXPECT_EQ(h.Count("failed_health_check_event"), before)
+      << "the old task ran /health, not the new version's /v2/health";
+  EXPECT_EQ(h.scheduler.TaskViewOf(*h.scheduler.FindByTaskId(old_task))
+                .health_check_results.at(0)
+                .consecutive_failures,
+            1)
+      << "its result is still kept";
 }
 
 TEST(SchedulerHealthTest, ATaskKilledForItsHealthIsReplacedAndLastTaskFailureSaysWhy) {
